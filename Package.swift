@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// debertac: an ahead-of-time compiler from DeBERTa-v2/v3 checkpoints to native shared objects.
+//
+// Targets follow the data (see docs/architecture.md):
+//   DebertacFrontend    checkpoint files + config.json -> typed configuration and mapped tensors
+//   DebertacIR          graph IR, its textual form, verifier, and the DeBERTa graph builder
+//   DebertacInterpreter reference fp32 interpreter of the IR (the numerics oracle)
+//   DebertacBackend     LLVM code generation (the only target that imports the LLVM C API)
+//   debertac            the command-line driver
+import PackageDescription
+
+/// Debian's llvm-19-dev keeps its C headers out of the default include path.
+let llvmInclude = "/usr/lib/llvm-19/include"
+
+let package = Package(
+    name: "debertac",
+    products: [
+        .executable(name: "debertac", targets: ["debertac"]),
+        .library(name: "DebertacFrontend", targets: ["DebertacFrontend"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, installed by scripts/setup.sh.
+        .systemLibrary(name: "CLLVM", path: "Sources/CLLVM", providers: [.apt(["llvm-19-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Pipeline stages.
+        .target(name: "DebertacFrontend"),
+        .target(name: "DebertacIR", dependencies: ["DebertacFrontend"]),
+        .target(name: "DebertacInterpreter", dependencies: ["DebertacIR", "DebertacFrontend", "CBLAS"]),
+        .target(
+            name: "DebertacBackend",
+            dependencies: ["CLLVM"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
+        ),
+        .executableTarget(
+            name: "debertac",
+            dependencies: [
+                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
+        ),
+
+        // Tests.
+        .testTarget(name: "DebertacFrontendTests", dependencies: ["DebertacFrontend"]),
+        .testTarget(name: "DebertacIRTests", dependencies: ["DebertacIR", "DebertacFrontend"]),
+        .testTarget(name: "DebertacInterpreterTests", dependencies: ["DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
+        .testTarget(
+            name: "ToolchainTests",
+            dependencies: ["DebertacBackend", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
+        ),
+    ]
+)

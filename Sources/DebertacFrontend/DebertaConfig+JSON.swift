@@ -1,0 +1,143 @@
+extension DebertaConfig {
+    /// Reads and parses a Hugging Face `config.json`.
+    public static func load(path: String) throws -> DebertaConfig {
+        let file = try MappedFile(path: path)
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(file.bytes)
+        } catch {
+            throw CheckpointError.json(file: path, offset: error.offset, message: error.message)
+        }
+        return try DebertaConfig(json: json, file: path)
+    }
+
+    /// Builds a configuration from parsed config.json content. Missing fields take
+    /// transformers' defaults; fields of the wrong type or with impossible values are
+    /// errors naming the field. `file` only labels errors.
+    public init(json: JSONValue, file: String) throws {
+        guard json.objectValue != nil else {
+            throw CheckpointError.config(file: file, field: "(top level)", message: "expected a JSON object, found \(json.kindName)")
+        }
+        let reader = ConfigFieldReader(json: json, file: file)
+        self.init()
+        modelType = try reader.string("model_type") ?? modelType
+        guard modelType == "deberta-v2" else {
+            throw CheckpointError.config(file: file, field: "model_type", message: "is '\(modelType)', expected 'deberta-v2' (DeBERTa-v2 and v3 checkpoints)")
+        }
+        vocabSize = try reader.int("vocab_size", min: 1) ?? vocabSize
+        hiddenSize = try reader.int("hidden_size", min: 1) ?? hiddenSize
+        numHiddenLayers = try reader.int("num_hidden_layers", min: 1) ?? numHiddenLayers
+        numAttentionHeads = try reader.int("num_attention_heads", min: 1) ?? numAttentionHeads
+        attentionHeadSize = try reader.int("attention_head_size", min: 1)
+        intermediateSize = try reader.int("intermediate_size", min: 1) ?? intermediateSize
+        hiddenAct = try reader.string("hidden_act") ?? hiddenAct
+        maxPositionEmbeddings = try reader.int("max_position_embeddings", min: 1) ?? maxPositionEmbeddings
+        typeVocabSize = try reader.int("type_vocab_size", min: 0) ?? typeVocabSize
+        layerNormEps = try reader.double("layer_norm_eps") ?? layerNormEps
+        relativeAttention = try reader.bool("relative_attention") ?? relativeAttention
+        maxRelativePositions = try reader.int("max_relative_positions") ?? maxRelativePositions
+        positionBuckets = try reader.int("position_buckets") ?? positionBuckets
+        if let norm = try reader.string("norm_rel_ebd") {
+            normRelEbd = norm.lowercased().split(separator: "|").map { $0.trimmingSpaces() }
+        }
+        shareAttKey = try reader.bool("share_att_key") ?? shareAttKey
+        posAttType = try reader.posAttType() ?? posAttType
+        positionBiasedInput = try reader.bool("position_biased_input") ?? positionBiasedInput
+        embeddingSize = try reader.int("embedding_size", min: 1)
+        convKernelSize = try reader.int("conv_kernel_size", min: 0) ?? convKernelSize
+        convGroups = try reader.int("conv_groups", min: 1) ?? convGroups
+        convAct = try reader.string("conv_act") ?? convAct
+        poolerHiddenSize = try reader.int("pooler_hidden_size", min: 1)
+        poolerHiddenAct = try reader.string("pooler_hidden_act") ?? poolerHiddenAct
+        padTokenId = try reader.int("pad_token_id") ?? padTokenId
+        labels = try reader.labels()
+
+        guard layerNormEps > 0, layerNormEps.isFinite else {
+            throw CheckpointError.config(file: file, field: "layer_norm_eps", message: "is \(layerNormEps), expected a positive number")
+        }
+    }
+}
+
+/// Typed access to config.json members with errors that name the field.
+private struct ConfigFieldReader {
+    let json: JSONValue
+    let file: String
+
+    func fail(_ field: String, _ message: String) -> CheckpointError {
+        .config(file: file, field: field, message: message)
+    }
+
+    /// The member, or nil when absent or JSON null (transformers treats null as "unset").
+    func value(_ field: String) -> JSONValue? {
+        guard let value = json[field], value != .null else { return nil }
+        return value
+    }
+
+    func int(_ field: String, min: Int? = nil) throws -> Int? {
+        guard let value = value(field) else { return nil }
+        guard let int = value.intValue else { throw fail(field, "expected an integer, found \(value.kindName)") }
+        if let min, int < min { throw fail(field, "is \(int), expected at least \(min)") }
+        return int
+    }
+
+    func double(_ field: String) throws -> Double? {
+        guard let value = value(field) else { return nil }
+        guard let double = value.doubleValue else { throw fail(field, "expected a number, found \(value.kindName)") }
+        return double
+    }
+
+    func bool(_ field: String) throws -> Bool? {
+        guard let value = value(field) else { return nil }
+        guard let bool = value.boolValue else { throw fail(field, "expected true or false, found \(value.kindName)") }
+        return bool
+    }
+
+    func string(_ field: String) throws -> String? {
+        guard let value = value(field) else { return nil }
+        guard let string = value.stringValue else { throw fail(field, "expected a string, found \(value.kindName)") }
+        return string
+    }
+
+    /// `pos_att_type` is a "p2c|c2p" string in older configs and a list in newer ones.
+    func posAttType() throws -> [String]? {
+        let field = "pos_att_type"
+        guard let value = value(field) else { return nil }
+        if let string = value.stringValue {
+            return string.lowercased().split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+        }
+        guard let array = value.arrayValue else { throw fail(field, "expected a string or a list of strings, found \(value.kindName)") }
+        return try array.map { element in
+            guard let s = element.stringValue else { throw fail(field, "expected a list of strings, found a \(element.kindName) element") }
+            return s
+        }
+    }
+
+    /// Labels from `id2label` (keys "0"..."n-1"), else `num_labels` generic names, else two.
+    func labels() throws -> [String] {
+        let numLabels = try int("num_labels", min: 1)
+        guard let map = value("id2label") else {
+            return (0..<(numLabels ?? 2)).map { "LABEL_\($0)" }
+        }
+        guard let members = map.objectValue else { throw fail("id2label", "expected an object, found \(map.kindName)") }
+        var labels = [String?](repeating: nil, count: members.count)
+        for (key, value) in members {
+            guard let index = Int(key), index >= 0, index < members.count else {
+                throw fail("id2label", "key '\(key)' is not a class index in 0..<\(members.count)")
+            }
+            guard let name = value.stringValue else { throw fail("id2label", "label of '\(key)' is a \(value.kindName), expected a string") }
+            labels[index] = name
+        }
+        let result = labels.compactMap { $0 }
+        guard result.count == members.count, !result.isEmpty else { throw fail("id2label", "expected keys 0..<n with no gaps") }
+        if let numLabels, numLabels != result.count {
+            throw fail("num_labels", "is \(numLabels) but id2label has \(result.count) labels")
+        }
+        return result
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
