@@ -80,12 +80,18 @@ public enum SafetensorsReader {
             throw CheckpointError.tensorOutOfBounds(file: path, tensor: name, message: "data_offsets [\(begin), \(end)) run past the \(dataRegion.count)-byte data section")
         }
         let range = (dataStart + begin)..<absoluteEnd
-        // Bounds-check against the whole data section first, so that a shape that disagrees
-        // with its offsets is reported as such rather than as an out-of-bounds access.
-        let record = try TensorRecord(name: name, dtype: dtype, shape: shape, file: file, byteOffset: range.lowerBound, region: dataRegion)
-        guard record.byteCount == range.count else {
-            throw CheckpointError.tensorOutOfBounds(file: path, tensor: name, message: "shape \(shape) of \(dtype.rawValue) needs \(record.byteCount) bytes but data_offsets span \(range.count)")
+        var needed = dtype.size
+        for dim in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: dim)
+            guard !overflow else {
+                throw CheckpointError.tensorOutOfBounds(file: path, tensor: name, message: "shape \(shape) has more elements than fit in 64 bits")
+            }
+            needed = product
         }
+        guard needed == range.count else {
+            throw CheckpointError.tensorOutOfBounds(file: path, tensor: name, message: "shape \(shape) of \(dtype.rawValue) needs \(needed) bytes but data_offsets span \(range.count)")
+        }
+        let record = try TensorRecord(name: name, dtype: dtype, shape: shape, file: file, byteOffset: range.lowerBound, region: range)
         return (record, range)
     }
 }

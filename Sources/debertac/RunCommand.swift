@@ -1,0 +1,88 @@
+import ArgumentParser
+import DebertacFrontend
+import DebertacIR
+import DebertacInterpreter
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `debertac run MODEL --input FILE`: classifies a batch with the reference interpreter.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Classify a batch of token ids with the reference interpreter (fp32, slow).",
+        discussion: """
+            MODEL is a checkpoint file or Hugging Face model folder, as for 'inspect'. FILE holds \
+            {"input_ids": [[...]], "attention_mask": [[...]], "token_type_ids": [[...]]} (mask and \
+            token types optional), or is '-' for standard input. Prints one JSON line: \
+            {"logits": [[...]], "labels": [...]}, the label being id2label of each row's largest logit \
+            (the single label for a regression head).
+            """
+    )
+
+    @Argument(help: "Checkpoint file or model folder.")
+    var model: String
+
+    @Option(help: "JSON file with the token ids, or '-' for standard input.")
+    var input: String
+
+    @Option(help: "config.json to use instead of the one next to the weights.")
+    var config: String?
+
+    func run() throws {
+        try reportingErrors {
+            let checkpoint = try Checkpoint.load(path: model, configPath: config)
+            let batch = try InferenceInput.parse(json: try readInput(input))
+            try batch.validate(config: checkpoint.config)
+            let graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
+            // One run: converting each weight once is enough, no need to keep fp32 copies.
+            let constants = CheckpointConstants(checkpoint: checkpoint, caching: false)
+            let logits = try Interpreter(graph: graph, constants: constants).run(batch)[0]
+            print(RunCommand.json(logits: logits, labels: checkpoint.config.labels))
+        }
+    }
+
+    /// `{"logits": [[...]], "labels": [...]}` for `[B, num_labels]` logits. Floats use
+    /// Swift's shortest round-tripping `Float` text; labels are each row's argmax (first on
+    /// ties), or the only label of a regression head.
+    static func json(logits: HostTensor, labels: [String]) -> String {
+        let width = logits.shape[1]
+        let values = logits.floats
+        var rows: [String] = []
+        var predicted: [String] = []
+        for b in 0..<logits.shape[0] {
+            let row = Array(values[(b * width)..<((b + 1) * width)])
+            rows.append("[" + row.map { $0.isFinite ? $0.description : "null" }.joined(separator: ", ") + "]")
+            var best = 0
+            for (i, value) in row.enumerated() where value > row[best] { best = i }
+            predicted.append(JSONValue.string(labels[best]).serialized())
+        }
+        return "{\"logits\": [" + rows.joined(separator: ", ") + "], \"labels\": [" + predicted.joined(separator: ", ") + "]}"
+    }
+}
+
+/// The input file could not be read.
+struct InputFileError: Error, CustomStringConvertible {
+    let path: String
+    let message: String
+    var description: String { "cannot read input '\(path)': \(message)" }
+}
+
+/// All bytes of `path`, or of standard input for `-`.
+func readInput(_ path: String) throws -> [UInt8] {
+    let isStdin = path == "-"
+    let fd = isStdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw InputFileError(path: path, message: String(cString: strerror(errno))) }
+    defer { if !isStdin { close(fd) } }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw InputFileError(path: path, message: String(cString: strerror(errno)))
+        }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+}
