@@ -5,7 +5,6 @@
 //   DebertacFrontend    checkpoint files + config.json -> typed configuration and mapped tensors
 //   DebertacIR          graph IR, its textual form, verifier, and the DeBERTa graph builder
 //   DebertacInterpreter reference fp32 interpreter of the IR (the numerics oracle)
-//   DebertacPasses      optimisation passes, pass manager and memory planner
 //   DebertacBackend     LLVM code generation (the only target that imports the LLVM C API)
 //   debertac            the command-line driver
 import PackageDescription
@@ -31,16 +30,15 @@ let package = Package(
         .target(name: "DebertacFrontend"),
         .target(name: "DebertacIR", dependencies: ["DebertacFrontend"]),
         .target(name: "DebertacInterpreter", dependencies: ["DebertacIR", "DebertacFrontend", "CBLAS"]),
-        .target(name: "DebertacPasses", dependencies: ["DebertacIR", "DebertacInterpreter", "DebertacFrontend"]),
         .target(
             name: "DebertacBackend",
-            dependencies: ["CLLVM", "DebertacPasses", "DebertacIR", "DebertacFrontend"],
+            dependencies: ["CLLVM", "DebertacIR", "DebertacFrontend"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
         .executableTarget(
             name: "debertac",
             dependencies: [
-                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacPasses", "DebertacBackend",
+                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
@@ -53,12 +51,6 @@ let package = Package(
         // Runs the built `debertac` executable as a user would (the product must be built first:
         // `swift build --build-tests` builds it, and so does scripts/test.sh).
         .testTarget(name: "DebertacCLITests", dependencies: ["DebertacFrontend"]),
-        .testTarget(name: "DebertacPassesTests", dependencies: ["DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
-        .testTarget(
-            name: "DebertacBackendTests",
-            dependencies: ["DebertacBackend", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
-            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
-        ),
         .testTarget(
             name: "ToolchainTests",
             dependencies: ["DebertacBackend", "CBLAS"],
