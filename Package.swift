@@ -5,6 +5,7 @@
 //   DebertacFrontend    checkpoint files + config.json -> typed configuration and mapped tensors
 //   DebertacIR          graph IR, its textual form, verifier, and the DeBERTa graph builder
 //   DebertacInterpreter reference fp32 interpreter of the IR (the numerics oracle)
+//   DebertacPasses      optimisation passes, pass manager and memory planner
 //   DebertacBackend     LLVM code generation (the only target that imports the LLVM C API)
 //   debertac            the command-line driver
 import PackageDescription
@@ -30,15 +31,22 @@ let package = Package(
         .target(name: "DebertacFrontend"),
         .target(name: "DebertacIR", dependencies: ["DebertacFrontend"]),
         .target(name: "DebertacInterpreter", dependencies: ["DebertacIR", "DebertacFrontend", "CBLAS"]),
+        .target(name: "DebertacPasses", dependencies: ["DebertacIR", "DebertacInterpreter", "DebertacFrontend"]),
         .target(
             name: "DebertacBackend",
-            dependencies: ["CLLVM", "DebertacIR", "DebertacFrontend"],
+            dependencies: ["CLLVM", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
+            // The C runtime linked into every compiled .so, embedded as bytes (PackageResources).
+            resources: [
+                .embedInCode("Runtime/debertac_runtime.c"),
+                .embedInCode("Runtime/debertac_runtime.h"),
+                .embedInCode("Runtime/debertac.h"),  // symlink to include/debertac.h
+            ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
         .executableTarget(
             name: "debertac",
             dependencies: [
-                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacBackend",
+                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacPasses", "DebertacBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
@@ -51,6 +59,12 @@ let package = Package(
         // Runs the built `debertac` executable as a user would (the product must be built first:
         // `swift build --build-tests` builds it, and so does scripts/test.sh).
         .testTarget(name: "DebertacCLITests", dependencies: ["DebertacFrontend"]),
+        .testTarget(name: "DebertacPassesTests", dependencies: ["DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
+        .testTarget(
+            name: "DebertacBackendTests",
+            dependencies: ["DebertacBackend", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
+        ),
         .testTarget(
             name: "ToolchainTests",
             dependencies: ["DebertacBackend", "CBLAS"],

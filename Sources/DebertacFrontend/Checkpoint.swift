@@ -71,10 +71,18 @@ public struct Checkpoint: Sendable {
     init(config: DebertaConfig, configPath: String, format: CheckpointFormat, weightFiles: [String], records: [TensorRecord]) throws {
         let normalized = TensorNameNormalizer.normalize(records)
         var index: [String: Int] = [:]
+        var totalBytes = 0
         for (i, record) in normalized.enumerated() {
             guard index.updateValue(i, forKey: record.name) == nil else {
                 throw CheckpointError.duplicateTensor(file: record.file.path, tensor: record.name)
             }
+            // Views (stride 0) can claim more elements than any file holds; totals such as
+            // `parameterCount` must still be computable.
+            let (sum, overflow) = totalBytes.addingReportingOverflow(record.byteCount)
+            guard !overflow else {
+                throw CheckpointError.tensorOutOfBounds(file: record.file.path, tensor: record.name, message: "the tensors up to this one total more bytes than fit in 64 bits")
+            }
+            totalBytes = sum
         }
         self.config = config
         self.configPath = configPath

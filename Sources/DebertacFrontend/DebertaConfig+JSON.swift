@@ -1,4 +1,13 @@
 extension DebertaConfig {
+    /// Largest magnitude of an integer field (`Int32.max`): ids and relative positions are i32
+    /// in compiled models, and a product of two sizes (e.g. heads × head size) fits in 64 bits.
+    public static let maximumInteger = Int(Int32.max)
+    /// Most encoder layers accepted (the largest DeBERTa has 48): validation lists about 16
+    /// tensors per layer, so a hostile config must not make it list billions.
+    public static let maximumLayers = 1024
+    /// Most labels accepted from `num_labels` (one name is made for each when `id2label` is absent).
+    public static let maximumLabels = 1 << 20
+
     /// Reads and parses a Hugging Face `config.json`.
     public static func load(path: String) throws -> DebertaConfig {
         let file = try MappedFile(path: path)
@@ -26,7 +35,7 @@ extension DebertaConfig {
         }
         vocabSize = try reader.int("vocab_size", min: 1) ?? vocabSize
         hiddenSize = try reader.int("hidden_size", min: 1) ?? hiddenSize
-        numHiddenLayers = try reader.int("num_hidden_layers", min: 1) ?? numHiddenLayers
+        numHiddenLayers = try reader.int("num_hidden_layers", min: 1, max: DebertaConfig.maximumLayers) ?? numHiddenLayers
         numAttentionHeads = try reader.int("num_attention_heads", min: 1) ?? numAttentionHeads
         attentionHeadSize = try reader.int("attention_head_size", min: 1)
         intermediateSize = try reader.int("intermediate_size", min: 1) ?? intermediateSize
@@ -73,10 +82,13 @@ private struct ConfigFieldReader {
         return value
     }
 
-    func int(_ field: String, min: Int? = nil) throws -> Int? {
+    /// An integer in `min...max`; both default to the 32-bit range (`DebertaConfig.maximumInteger`).
+    func int(_ field: String, min: Int? = nil, max: Int = DebertaConfig.maximumInteger) throws -> Int? {
         guard let value = value(field) else { return nil }
         guard let int = value.intValue else { throw fail(field, "expected an integer, found \(value.kindName)") }
-        if let min, int < min { throw fail(field, "is \(int), expected at least \(min)") }
+        let min = min ?? -DebertaConfig.maximumInteger - 1
+        if int < min { throw fail(field, "is \(int), expected at least \(min)") }
+        if int > max { throw fail(field, "is \(int), expected at most \(max)") }
         return int
     }
 
@@ -114,7 +126,7 @@ private struct ConfigFieldReader {
 
     /// Labels from `id2label` (keys "0"..."n-1"), else `num_labels` generic names, else two.
     func labels() throws -> [String] {
-        let numLabels = try int("num_labels", min: 1)
+        let numLabels = try int("num_labels", min: 1, max: DebertaConfig.maximumLabels)
         guard let map = value("id2label") else {
             return (0..<(numLabels ?? 2)).map { "LABEL_\($0)" }
         }

@@ -16,10 +16,13 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
     /// Start of the mapping; `nil` for an empty file.
     private let base: UnsafeRawPointer?
+    /// Whether `base` is a heap copy (`init(copying:path:)`) rather than an `mmap`.
+    private let isHeapCopy: Bool
 
     /// Maps `path` read-only. Throws `CheckpointError.io` if it cannot be opened or mapped.
     public init(path: String) throws {
         self.path = path
+        isHeapCopy = false
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CheckpointError.io(file: path, message: "cannot open: \(errnoMessage())") }
         defer { close(fd) }
@@ -40,8 +43,29 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(mapped)
     }
 
+    /// A private heap copy of `bytes` that reads like a file called `path`, so readers can
+    /// parse a buffer (fuzz targets, tests). Under AddressSanitizer a read past the end of a
+    /// heap copy is reported, where one past a mapping may go unnoticed.
+    public init(copying bytes: UnsafeRawBufferPointer, path: String) {
+        self.path = path
+        isHeapCopy = true
+        size = bytes.count
+        guard let source = bytes.baseAddress, size > 0 else {
+            base = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        copy.copyMemory(from: source, byteCount: size)
+        base = UnsafeRawPointer(copy)
+    }
+
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        guard let base else { return }
+        if isHeapCopy {
+            base.deallocate()
+        } else {
+            munmap(UnsafeMutableRawPointer(mutating: base), size)
+        }
     }
 
     /// The whole file as raw bytes. Valid while `self` is alive.

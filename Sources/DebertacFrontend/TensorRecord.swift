@@ -35,6 +35,10 @@ public struct TensorRecord: Sendable {
             guard !overflow else { throw fail("shape \(shape) has more elements than fit in 64 bits") }
             count = product
         }
+        // A view (e.g. stride 0) can have more elements than its storage: `byteCount` must still fit.
+        guard !count.multipliedReportingOverflow(by: dtype.size).overflow else {
+            throw fail("shape \(shape) of \(dtype.rawValue) has more bytes than fit in 64 bits")
+        }
         let strides = strides ?? TensorRecord.contiguousStrides(shape)
         guard strides.count == shape.count else { throw fail("shape \(shape) and strides \(strides) differ in rank") }
         guard strides.allSatisfy({ $0 >= 0 }) else { throw fail("negative stride in \(strides)") }
@@ -48,8 +52,9 @@ public struct TensorRecord: Sendable {
                 last = sum
             }
             let (lastByte, o3) = last.multipliedReportingOverflow(by: dtype.size)
-            let (end, o4) = byteOffset.addingReportingOverflow(lastByte &+ dtype.size)
-            guard !o3, !o4, byteOffset >= region.lowerBound, end <= region.upperBound, end <= file.size else {
+            let (span, o4) = lastByte.addingReportingOverflow(dtype.size)
+            let (end, o5) = byteOffset.addingReportingOverflow(span)
+            guard !o3, !o4, !o5, byteOffset >= region.lowerBound, end <= region.upperBound, end <= file.size else {
                 throw fail("bytes [\(byteOffset), +\(count) × \(dtype.size)) fall outside their storage [\(region.lowerBound), \(region.upperBound))")
             }
         }

@@ -56,6 +56,24 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
     /// Token 0 of every sequence.
     case firstToken = "first_token"
 
+    // Ops created by optimisation passes (entries in OpKind+Fused.swift, docs/passes.md).
+    /// The relative-position index as a table over i − j (folded to a constant).
+    case relBucketTable = "rel_bucket_table"
+    /// Tensors stacked along the first axis (merged Q, K, V weights; folded to a constant).
+    case concatRows = "concat_rows"
+    /// `x + table[0 ..< T]`: absolute position embeddings added without copying them.
+    case addPrefixRows = "add_prefix_rows"
+    /// `linear` followed by an activation.
+    case linearAct = "linear_act"
+    /// LayerNorm of a residual sum, optionally masked.
+    case addLayerNorm = "add_layer_norm"
+    /// LayerNorm followed by the row mask.
+    case maskedLayerNorm = "masked_layer_norm"
+    /// Fused disentangled attention on separate q, k, v.
+    case disentangledAttention = "disentangled_attention"
+    /// Fused disentangled attention on packed qkv.
+    case disentangledAttentionQKV = "disentangled_attention_qkv"
+
     /// The op's name in the textual IR.
     public var description: String { rawValue }
 
@@ -152,7 +170,7 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
                 summary: "x[:, 0, :], the [CLS] position",
                 example: "%c = first_token(%h) : tensor<Bx1536xf32>")),
         ]
-        return Dictionary(uniqueKeysWithValues: entries)
+        return Dictionary(uniqueKeysWithValues: entries + fusedEntries)
     }()
 }
 

@@ -68,6 +68,9 @@ extension Interpreter {
                     throw InterpreterError.indexOutOfRange(value: name, operand: "x", index: 0, limit: 0)
                 }
                 return Kernels.firstToken(x[0])
+            case .relBucketTable, .concatRows, .addPrefixRows, .linearAct, .addLayerNorm, .maskedLayerNorm,
+                 .disentangledAttention, .disentangledAttentionQKV:
+                return try evaluateFused(op, x)  // Interpreter+Fused.swift
             }
         } catch let error as IndexOutOfRange {
             throw .indexOutOfRange(value: name, operand: error.operand, index: error.index, limit: error.limit)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DebertacBackend
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
@@ -12,7 +13,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Classify a batch of token ids with the reference interpreter (fp32, slow).",
         discussion: """
-            MODEL is a checkpoint file or Hugging Face model folder, as for 'inspect'. FILE holds \
+            MODEL is a checkpoint file or Hugging Face model folder, as for 'inspect', or a shared \
+            object compiled by 'debertac compile' (run natively, in-process). FILE holds \
             {"input_ids": [[...]], "attention_mask": [[...]], "token_type_ids": [[...]]} (mask and \
             token types optional), or is '-' for standard input. Prints one JSON line: \
             {"logits": [[...]], "labels": [...]}, the label being id2label of each row's largest logit \
@@ -20,8 +22,11 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Checkpoint file or model folder.")
+    @Argument(help: "Checkpoint file or model folder, or a compiled .so.")
     var model: String
+
+    @Option(help: "For a compiled .so built with --external-weights: its weights file (default: MODEL.weights).")
+    var weights: String?
 
     @Option(help: "JSON file with the token ids, or '-' for standard input.")
     var input: String
@@ -31,6 +36,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if isSharedObject(model) {
+                try runCompiled()
+                return
+            }
             let checkpoint = try Checkpoint.load(path: model, configPath: config)
             let batch = try InferenceInput.parse(json: try readInput(input))
             try batch.validate(config: checkpoint.config)
@@ -40,6 +49,28 @@ struct RunCommand: ParsableCommand {
             let logits = try Interpreter(graph: graph, constants: constants).run(batch)[0]
             print(RunCommand.json(logits: logits, labels: checkpoint.config.labels))
         }
+    }
+
+    /// Runs a compiled model through its C ABI: the runtime checks the values (ids, mask,
+    /// token types) with the interpreter's rules; the shape is checked here first.
+    private func runCompiled() throws {
+        let batch = try InferenceInput.parse(json: try readInput(input))
+        try batch.validateShape()
+        let compiled = try CompiledModel(path: model.contains("/") ? model : "./" + model, weightsPath: weights)
+        let session = try compiled.session(maxBatch: batch.batchSize, maxLength: min(batch.length, compiled.maxSequenceLength))
+        let rows = try session.classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask,
+                                        tokenTypeIds: batch.tokenTypeIds)
+        let logits = HostTensor(shape: [rows.count, compiled.numLabels], floats: rows.flatMap { $0 })
+        print(RunCommand.json(logits: logits, labels: compiled.labels))
+    }
+
+    /// Whether `path` is an ELF file (a compiled model) rather than a checkpoint.
+    private func isSharedObject(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return read(fd, &magic, 4) == 4 && magic == [0x7f, 0x45, 0x4c, 0x46]
     }
 
     /// `{"logits": [[...]], "labels": [...]}` for `[B, num_labels]` logits. Floats use

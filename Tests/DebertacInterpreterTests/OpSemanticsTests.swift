@@ -292,7 +292,7 @@ import Testing
     static let coveredHere: Set<OpKind> = Set(activationReferences.map(\.0)).union([
         .constant, .add, .mul, .scale, .maskRows, .linear, .conv1d, .layerNorm, .gather, .prefixRows, .sliceRows,
         .firstToken, .relPosIndex, .attentionScores, .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext,
-    ])
+    ]).union(FusedOpSemanticsTests.covered)  // ops created by passes: FusedOpSemanticsTests.swift
 
     @Test("every op in the op table has a semantics test here")
     func everyOpCovered() {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in Fuzz/<target>/main.swift (see docs/security.md).
+#
+#   Fuzz/build.sh [TARGET...]        (default: every target)
+#
+# The targets are not SwiftPM targets: they need `-sanitize=fuzzer,address` on the code
+# under test as well as on the harness. So this script compiles the frontend, and the IR
+# when a target needs it, as instrumented modules with plain swiftc (whole-module, -O,
+# -enable-testing so harnesses can `@testable import`), then links each harness with
+# Fuzz/Support/FuzzSupport.swift and those objects. libFuzzer and the ASan runtime come
+# with the Swift toolchain (usr/lib/swift/clang/lib/linux/libclang_rt.fuzzer-*.a); lld from
+# the toolchain links them. Modules are rebuilt only when a source is newer than the object.
+#
+# Output: $FUZZ_BUILD_DIR (default .build-fuzz-targets/), binaries in bin/fuzz-<target>.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+
+out="${FUZZ_BUILD_DIR:-$PWD/.build-fuzz-targets}"
+mkdir -p "$out/modules" "$out/obj" "$out/bin"
+
+all_targets=(safetensors zip pickle torch-zip torch-legacy config ir)
+targets=("$@")
+((${#targets[@]})) || targets=("${all_targets[@]}")
+
+flags=(-sanitize=fuzzer,address -O -g -parse-as-library -swift-version 6 -use-ld=lld)
+
+# needs_rebuild OUTPUT SOURCE... : true when OUTPUT is missing or older than a source.
+needs_rebuild() {
+    local output=$1; shift
+    [ -e "$output" ] || return 0
+    [ -n "$(find "$@" -newer "$output" -print -quit)" ]
+}
+
+# module NAME: compiles Sources/NAME/*.swift into obj/NAME.o and modules/NAME.swiftmodule.
+module() {
+    local name=$1
+    local sources=(Sources/"$name"/*.swift)
+    if needs_rebuild "$out/obj/$name.o" "${sources[@]}" "$0"; then
+        echo "fuzz: compiling $name (instrumented)" >&2
+        swiftc "${flags[@]}" -enable-testing -wmo -num-threads 0 -module-name "$name" -I "$out/modules" \
+            -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
+            -c "${sources[@]}" -o "$out/obj/$name.o"
+    fi
+}
+
+module DebertacFrontend
+for target in "${targets[@]}"; do
+    [ -f "Fuzz/$target/main.swift" ] || { echo "fuzz: no target '$target' (have: ${all_targets[*]})" >&2; exit 2; }
+    objects=("$out/obj/DebertacFrontend.o")
+    if [ "$target" = ir ]; then
+        module DebertacIR
+        objects+=("$out/obj/DebertacIR.o")
+    fi
+    binary="$out/bin/fuzz-$target"
+    if needs_rebuild "$binary" "Fuzz/$target/main.swift" Fuzz/Support/*.swift "${objects[@]}" "$0"; then
+        echo "fuzz: linking fuzz-$target" >&2
+        swiftc "${flags[@]}" -module-name "fuzz_${target//-/_}" -I "$out/modules" \
+            Fuzz/Support/*.swift "Fuzz/$target/main.swift" "${objects[@]}" -o "$binary"
+    fi
+done

@@ -1,0 +1,618 @@
+/*
+ * The runtime of a compiled debertac model: the public C ABI (include/debertac.h) around the
+ * generated forward pass. The same file is compiled into every .so (SwiftPM embeds it into the
+ * compiler; `debertac compile` hands it to the system C compiler). It holds the plumbing the
+ * generated code should not: input validation (mirroring InferenceInput.validate), the
+ * external-weights mmap and digest check, the arena layout of a session, and the thread pool.
+ *
+ * Rules: no entry point aborts, exits or prints; no mutable static state except the
+ * thread-local message of the last failed model_open; debertac_classify allocates nothing.
+ */
+#define _GNU_SOURCE
+#include "debertac.h"
+#include "debertac_runtime.h"
+
+#include <cblas.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define API __attribute__((visibility("default")))
+#define MESSAGE_SIZE 512
+#define ALIGNMENT 64
+
+/* ------------------------------------------------------------------------------------------ */
+/* XXH64: the digest of the weights payload (xxhash.com's XXH64, seed 0). Also computed by   */
+/* WeightsDigest.swift at compile time; the two must agree.                                   */
+
+static const uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL, P3 = 0x165667B19E3779F9ULL,
+                      P4 = 0x85EBCA77C2B2AE63ULL, P5 = 0x27D4EB2F165667C5ULL;
+
+static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static inline uint64_t read64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t read32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline uint64_t xxh_round(uint64_t acc, uint64_t input) { return rotl64(acc + input * P2, 31) * P1; }
+static inline uint64_t xxh_merge(uint64_t acc, uint64_t v) { return (acc ^ xxh_round(0, v)) * P1 + P4; }
+
+DEBERTAC_HIDDEN uint64_t debertac__xxh64(const unsigned char *p, uint64_t length) {
+    const unsigned char *end = p + length;
+    uint64_t h;
+    if (length >= 32) {
+        uint64_t v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
+        const unsigned char *limit = end - 32;
+        do {
+            v1 = xxh_round(v1, read64(p));
+            v2 = xxh_round(v2, read64(p + 8));
+            v3 = xxh_round(v3, read64(p + 16));
+            v4 = xxh_round(v4, read64(p + 24));
+            p += 32;
+        } while (p <= limit);
+        h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+        h = xxh_merge(h, v1);
+        h = xxh_merge(h, v2);
+        h = xxh_merge(h, v3);
+        h = xxh_merge(h, v4);
+    } else {
+        h = P5;
+    }
+    h += length;
+    for (; p + 8 <= end; p += 8) h = rotl64(h ^ xxh_round(0, read64(p)), 27) * P1 + P4;
+    if (p + 4 <= end) {
+        h = rotl64(h ^ ((uint64_t)read32(p) * P1), 23) * P2 + P3;
+        p += 4;
+    }
+    for (; p < end; p++) h = rotl64(h ^ (*p * P5), 11) * P1;
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status strings and messages.                                                               */
+
+API uint32_t debertac_abi_version(void) { return DEBERTAC_ABI_VERSION; }
+
+API const char *debertac_status_string(debertac_status status) {
+    switch (status) {
+    case DEBERTAC_OK: return "ok";
+    case DEBERTAC_INVALID_ARGUMENT: return "invalid argument";
+    case DEBERTAC_OUT_OF_RANGE: return "out of range";
+    case DEBERTAC_OUT_OF_MEMORY: return "out of memory";
+    case DEBERTAC_IO_ERROR: return "i/o error";
+    case DEBERTAC_INTERNAL_ERROR: return "internal error";
+    }
+    return "unknown status";
+}
+
+/* The one piece of static mutable state: per thread, so threads never see each other's. */
+static _Thread_local char open_error[MESSAGE_SIZE];
+
+API const char *debertac_open_error(void) { return open_error; }
+
+static debertac_status fail_open(debertac_status status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(open_error, sizeof open_error, format, args);
+    va_end(args);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models.                                                                                    */
+
+struct debertac_model {
+    const debertac_model_desc *desc;
+    const char *weights;   /* payload */
+    void *mapping;         /* external weights: the whole file, else NULL */
+    size_t mapping_size;
+};
+
+/* "<path of this .so>.weights", from the loader's record of where this code lives. */
+static int default_weights_path(char *out, size_t size) {
+    Dl_info info;
+    if (!dladdr((void *)&debertac_model_open, &info) || !info.dli_fname || !info.dli_fname[0]) return 0;
+    int n = snprintf(out, size, "%s.weights", info.dli_fname);
+    return n > 0 && (size_t)n < size;
+}
+
+static debertac_status map_weights(const char *path, struct debertac_model *model) {
+    const debertac_model_desc *desc = model->desc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail_open(DEBERTAC_IO_ERROR, "cannot open weights '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' is not a regular file", path);
+    }
+    uint64_t expected = DEBERTAC_WEIGHTS_PAYLOAD_OFFSET + desc->weights_size;
+    if ((uint64_t)st.st_size != expected) {
+        close(fd);
+        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %lld bytes, expected %llu",
+                         path, (long long)st.st_size, (unsigned long long)expected);
+    }
+    void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) return fail_open(DEBERTAC_IO_ERROR, "cannot map weights '%s': %s", path, strerror(errno));
+    debertac_weights_header header;
+    memcpy(&header, base, sizeof header);
+    const char *problem = NULL;
+    if (memcmp(header.magic, DEBERTAC_WEIGHTS_MAGIC, 16) != 0) problem = "it is not a debertac weights file";
+    else if (header.format != DEBERTAC_WEIGHTS_FORMAT) problem = "its format version differs";
+    else if (header.payload_offset != DEBERTAC_WEIGHTS_PAYLOAD_OFFSET || header.payload_size != desc->weights_size)
+        problem = "its layout differs";
+    else if (header.payload_digest != desc->weights_digest) problem = "its digest differs from the one stored in the model";
+    else {
+        const unsigned char *payload = (const unsigned char *)base + DEBERTAC_WEIGHTS_PAYLOAD_OFFSET;
+        madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL);
+        if (debertac__xxh64(payload, desc->weights_size) != desc->weights_digest) problem = "its contents do not match their digest";
+        madvise(base, (size_t)st.st_size, MADV_NORMAL);
+    }
+    if (problem) {
+        munmap(base, (size_t)st.st_size);
+        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %s", path, problem);
+    }
+    model->mapping = base;
+    model->mapping_size = (size_t)st.st_size;
+    model->weights = (const char *)base + DEBERTAC_WEIGHTS_PAYLOAD_OFFSET;
+    return DEBERTAC_OK;
+}
+
+API debertac_status debertac_model_open(const char *weights_path, debertac_model **out) {
+    open_error[0] = 0;
+    if (!out) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL, expected a pointer to receive the model");
+    *out = NULL;
+    const debertac_model_desc *desc = &debertac__model;
+    if (desc->abi_version != DEBERTAC_ABI_VERSION)
+        return fail_open(DEBERTAC_INTERNAL_ERROR, "the model was generated for ABI version %u, the runtime is %u",
+                         desc->abi_version, DEBERTAC_ABI_VERSION);
+    struct debertac_model *model = calloc(1, sizeof *model);
+    if (!model) return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the model");
+    model->desc = desc;
+    if (!weights_path && desc->embedded_weights) {
+        model->weights = (const char *)desc->embedded_weights;
+    } else {
+        char fallback[4096];
+        if (!weights_path) {
+            if (!default_weights_path(fallback, sizeof fallback)) {
+                free(model);
+                return fail_open(DEBERTAC_IO_ERROR, "cannot find the path of the model's .so to locate '<so>.weights'; pass the weights path");
+            }
+            weights_path = fallback;
+        }
+        debertac_status status = map_weights(weights_path, model);
+        if (status != DEBERTAC_OK) {
+            free(model);
+            return status;
+        }
+    }
+    /* Matrix products are partitioned over each session's own pool, one single-threaded
+     * OpenBLAS call per tile; a threaded OpenBLAS would oversubscribe the cores. OpenBLAS has
+     * no per-call thread count, so this is a process-wide OpenBLAS setting (docs/abi.md). */
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+    *out = model;
+    return DEBERTAC_OK;
+}
+
+API void debertac_model_close(debertac_model *model) {
+    if (!model) return;
+    if (model->mapping) munmap(model->mapping, model->mapping_size);
+    free(model);
+}
+
+API int32_t debertac_model_num_labels(const debertac_model *model) { return model ? model->desc->num_labels : 0; }
+
+API const char *debertac_model_label(const debertac_model *model, int32_t index) {
+    if (!model || index < 0 || index >= model->desc->num_labels) return NULL;
+    return model->desc->labels[index];
+}
+
+API int32_t debertac_model_max_sequence_length(const debertac_model *model) {
+    return model ? model->desc->max_sequence_length : 0;
+}
+
+API int32_t debertac_model_vocab_size(const debertac_model *model) { return model ? model->desc->vocab_size : 0; }
+
+API const char *debertac_model_info(const debertac_model *model) { return model ? model->desc->info_json : "{}"; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Thread pool: nthreads − 1 workers plus the calling thread. A job is one parallel_for; its  */
+/* tasks are handed out in fixed chunks through an atomic counter. Idle workers spin briefly, */
+/* then sleep on a condition variable.                                                        */
+
+#define SPIN_LIMIT 2000  /* pause instructions (~0.1 ms) before sleeping: cheap on a busy machine */
+
+typedef struct pool {
+    int nthreads;
+    int started;                 /* workers actually running */
+    pthread_t *threads;
+    pthread_mutex_t mutex;
+    pthread_cond_t work;         /* a new job (or stop) */
+    pthread_cond_t done;         /* the last worker finished the job */
+    int sleepers;
+    int stop;
+    /* The current job, written before `generation` is bumped. */
+    debertac_task_fn fn;
+    const void *args;
+    int64_t count, chunk;
+    _Atomic int64_t next;
+    _Atomic int active;          /* workers that have not finished the current job */
+    _Atomic uint64_t generation;
+} pool;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void run_chunks(pool *p) {
+    for (;;) {
+        int64_t begin = atomic_fetch_add_explicit(&p->next, p->chunk, memory_order_relaxed);
+        if (begin >= p->count) return;
+        int64_t end = begin + p->chunk < p->count ? begin + p->chunk : p->count;
+        p->fn(p->args, begin, end);
+    }
+}
+
+static void *worker_main(void *arg) {
+    pool *p = arg;
+    uint64_t seen = 0;
+    for (;;) {
+        uint64_t generation;
+        int spins = 0;
+        while ((generation = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
+            if (++spins < SPIN_LIMIT) {
+                cpu_relax();
+                continue;
+            }
+            pthread_mutex_lock(&p->mutex);
+            p->sleepers++;
+            while ((generation = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen)
+                pthread_cond_wait(&p->work, &p->mutex);
+            p->sleepers--;
+            pthread_mutex_unlock(&p->mutex);
+            break;
+        }
+        seen = generation;
+        if (p->stop) return NULL;
+        run_chunks(p);
+        if (atomic_fetch_sub_explicit(&p->active, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&p->mutex);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mutex);
+        }
+    }
+}
+
+static void parallel_for(void *opaque, debertac_task_fn fn, const void *args, int64_t count) {
+    pool *p = opaque;
+    if (count <= 0) return;
+    if (p->started == 0 || count == 1) {
+        fn(args, 0, count);
+        return;
+    }
+    int64_t chunk = count / ((int64_t)p->nthreads * 4);
+    p->fn = fn;
+    p->args = args;
+    p->count = count;
+    p->chunk = chunk < 1 ? 1 : chunk;
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->active, p->started, memory_order_relaxed);
+    pthread_mutex_lock(&p->mutex);
+    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    if (p->sleepers) pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mutex);
+    run_chunks(p);
+    int spins = 0;
+    while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) {
+        if (++spins < SPIN_LIMIT) {
+            cpu_relax();
+            continue;
+        }
+        pthread_mutex_lock(&p->mutex);
+        while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) pthread_cond_wait(&p->done, &p->mutex);
+        pthread_mutex_unlock(&p->mutex);
+        break;
+    }
+}
+
+static void pool_stop(pool *p) {
+    if (p->started > 0) {
+        pthread_mutex_lock(&p->mutex);
+        p->stop = 1;
+        atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+        pthread_cond_broadcast(&p->work);
+        pthread_mutex_unlock(&p->mutex);
+        for (int i = 0; i < p->started; i++) pthread_join(p->threads[i], NULL);
+    }
+    free(p->threads);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mutex);
+}
+
+/* DEBERTAC_NUM_THREADS if it is a positive integer, else the CPUs this thread may run on. */
+static int thread_count(void) {
+    const char *text = getenv("DEBERTAC_NUM_THREADS");
+    if (text && *text) {
+        char *end = NULL;
+        long n = strtol(text, &end, 10);
+        if (end && *end == 0 && n >= 1) return n > 1024 ? 1024 : (int)n;
+    }
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n >= 1) return n;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 ? (int)n : 1;
+}
+
+/* Starts nthreads − 1 workers with every signal blocked (signals go to the host's threads). */
+static int pool_start(pool *p, int nthreads) {
+    memset(p, 0, sizeof *p);
+    p->nthreads = nthreads;
+    pthread_mutex_init(&p->mutex, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (nthreads <= 1) return 1;
+    p->threads = calloc((size_t)nthreads - 1, sizeof(pthread_t));
+    if (!p->threads) return 0;
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int ok = 1;
+    for (int i = 0; i < nthreads - 1; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+            ok = 0;
+            break;
+        }
+        p->started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sessions.                                                                                  */
+
+struct debertac_session {
+    const debertac_model *model;
+    int32_t max_batch, max_length;
+    char *arena;
+    int64_t arena_size;
+    int64_t *offsets;        /* per buffer */
+    int32_t *ones, *zeros;   /* default mask and token types, max_batch · max_length */
+    pool pool;
+    char error[MESSAGE_SIZE];
+};
+
+static debertac_status session_fail(debertac_session *s, debertac_status status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(s->error, sizeof s->error, format, args);
+    va_end(args);
+    return status;
+}
+
+static int64_t align_up(int64_t n) { return (n + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT; }
+
+/* bytes · B^a · T^b, or −1 on overflow. */
+static int64_t buffer_size(const debertac_buffer_desc *d, int64_t batch, int64_t length) {
+    __int128 size = d->bytes;
+    for (int i = 0; i < d->batch_power; i++) size *= batch;
+    for (int i = 0; i < d->length_power; i++) size *= length;
+    if (size > ((__int128)1 << 60)) return -1;
+    return align_up((int64_t)size);
+}
+
+/* The memory planner's layout, MemoryPlan.layout(maxBatch:maxLength:) in DebertacPasses
+ * (docs/passes.md), ported: the two must agree byte for byte (a test checks it). Buffers are
+ * the plan's alias groups; each size is rounded up to 64 bytes. Groups are placed by aligned
+ * size descending, then first use ascending, then index; each goes into the first gap large
+ * enough between the placed groups whose live intervals intersect its own, scanned by offset. Returns the arena size, or −1 on overflow/OOM. */
+static int64_t layout_buffers(const debertac_buffer_desc *buffers, int32_t count, int64_t batch, int64_t length,
+                              int64_t *offsets) {
+    if (count == 0) return 0;
+    int64_t *sizes = malloc(sizeof(int64_t) * (size_t)count);
+    int32_t *order = malloc(sizeof(int32_t) * (size_t)count);
+    int32_t *conflicts = malloc(sizeof(int32_t) * (size_t)count);
+    int64_t total = -1;
+    if (!sizes || !order || !conflicts) goto done;
+    for (int32_t i = 0; i < count; i++) {
+        sizes[i] = buffer_size(&buffers[i], batch, length);
+        if (sizes[i] < 0) goto done;
+        order[i] = i;
+    }
+    /* Insertion sort by (aligned size descending, first use ascending, index ascending). */
+    for (int32_t i = 1; i < count; i++) {
+        int32_t x = order[i], j = i - 1;
+        while (j >= 0 && (sizes[order[j]] < sizes[x] ||
+                          (sizes[order[j]] == sizes[x] && buffers[order[j]].first_use > buffers[x].first_use))) {
+            order[j + 1] = order[j];
+            j--;
+        }
+        order[j + 1] = x;
+    }
+    total = 0;
+    for (int32_t n = 0; n < count; n++) {
+        int32_t b = order[n];
+        const debertac_buffer_desc *d = &buffers[b];
+        /* Placed buffers live at the same time as b, sorted by offset. */
+        int32_t nconflicts = 0;
+        for (int32_t k = 0; k < n; k++) {
+            int32_t o = order[k];
+            if (buffers[o].last_use < d->first_use || d->last_use < buffers[o].first_use) continue;
+            int32_t j = nconflicts++;
+            while (j > 0 && offsets[conflicts[j - 1]] > offsets[o]) {
+                conflicts[j] = conflicts[j - 1];
+                j--;
+            }
+            conflicts[j] = o;
+        }
+        /* First gap large enough. */
+        int64_t offset = 0;
+        for (int32_t k = 0; k < nconflicts; k++) {
+            int32_t o = conflicts[k];
+            if (offsets[o] >= offset + sizes[b]) break;
+            if (offsets[o] + sizes[o] > offset) offset = offsets[o] + sizes[o];
+        }
+        offsets[b] = offset;
+        if (offset + sizes[b] > total) total = offset + sizes[b];
+    }
+done:
+    free(sizes);
+    free(order);
+    free(conflicts);
+    return total;
+}
+
+API debertac_status debertac_session_create(const debertac_model *model, int32_t max_batch, int32_t max_sequence_length,
+                                            debertac_session **out) {
+    open_error[0] = 0;
+    if (out) *out = NULL;
+    if (!model) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL");
+    if (!out) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'session' is NULL, expected a pointer to receive the session");
+    if (max_batch < 1) return fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum batch %d, expected at least 1", max_batch);
+    if (max_sequence_length < 1)
+        return fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum sequence length %d, expected at least 1", max_sequence_length);
+    if (max_sequence_length > model->desc->max_sequence_length)
+        return fail_open(DEBERTAC_OUT_OF_RANGE, "maximum sequence length %d exceeds the model's (%d)", max_sequence_length,
+                         model->desc->max_sequence_length);
+    debertac_session *s = calloc(1, sizeof *s);
+    if (!s) return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session");
+    const debertac_model_desc *desc = model->desc;
+    s->model = model;
+    s->max_batch = max_batch;
+    s->max_length = max_sequence_length;
+    size_t tokens = (size_t)max_batch * (size_t)max_sequence_length;
+    s->offsets = calloc((size_t)desc->num_buffers + 1, sizeof(int64_t));
+    s->ones = malloc(tokens * sizeof(int32_t));
+    s->zeros = calloc(tokens, sizeof(int32_t));
+    if (!s->offsets || !s->ones || !s->zeros) goto oom;
+    for (size_t i = 0; i < tokens; i++) s->ones[i] = 1;
+    s->arena_size = layout_buffers(desc->buffers, desc->num_buffers, max_batch, max_sequence_length, s->offsets);
+    if (s->arena_size < 0) goto oom;
+    if (s->arena_size > 0) {
+        s->arena = aligned_alloc(ALIGNMENT, (size_t)align_up(s->arena_size));
+        if (!s->arena) goto oom;
+    }
+    if (!pool_start(&s->pool, thread_count())) {
+        pool_stop(&s->pool);
+        free(s->arena);
+        free(s->offsets);
+        free(s->ones);
+        free(s->zeros);
+        free(s);
+        return fail_open(DEBERTAC_INTERNAL_ERROR, "cannot start the session's threads");
+    }
+    *out = s;
+    return DEBERTAC_OK;
+oom:
+    free(s->arena);
+    free(s->offsets);
+    free(s->ones);
+    free(s->zeros);
+    free(s);
+    return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session's arena for %d x %d tokens", max_batch,
+                     max_sequence_length);
+}
+
+API void debertac_session_destroy(debertac_session *s) {
+    if (!s) return;
+    pool_stop(&s->pool);
+    free(s->arena);
+    free(s->offsets);
+    free(s->ones);
+    free(s->zeros);
+    free(s);
+}
+
+API const char *debertac_session_last_error(const debertac_session *s) {
+    return s ? s->error : "the session is NULL";
+}
+
+/* The same checks, order and wording as InferenceInput.validate (DebertacInterpreter). */
+static debertac_status validate(debertac_session *s, int32_t batch, int32_t length, const int32_t *ids,
+                                const int32_t *mask, const int32_t *types, const float *logits) {
+    const debertac_model_desc *desc = s->model->desc;
+    if (!ids) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'input_ids' is NULL");
+    if (!logits) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'logits' is NULL");
+    if (batch < 1) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "batch size %d, expected at least one sequence", batch);
+    if (length < 1) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "sequence length %d, expected at least one token", length);
+    if (length > desc->max_sequence_length)
+        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds 'max_position_embeddings' (%d)", length,
+                            desc->max_sequence_length);
+    if (batch > s->max_batch)
+        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "batch size %d exceeds the session's maximum batch (%d)", batch, s->max_batch);
+    if (length > s->max_length)
+        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds the session's maximum length (%d)", length,
+                            s->max_length);
+    int64_t count = (int64_t)batch * length;
+    for (int64_t i = 0; i < count; i++)
+        if (ids[i] < 0 || ids[i] >= desc->vocab_size)
+            return session_fail(s, DEBERTAC_OUT_OF_RANGE, "'input_ids' row %lld column %lld is %d, expected a token id in [0, %d)",
+                                (long long)(i / length), (long long)(i % length), ids[i], desc->vocab_size);
+    if (mask) {
+        for (int64_t i = 0; i < count; i++)
+            if (mask[i] != 0 && mask[i] != 1)
+                return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'attention_mask' row %lld column %lld is %d, expected 0 or 1",
+                                    (long long)(i / length), (long long)(i % length), mask[i]);
+        for (int32_t b = 0; b < batch; b++)
+            if (mask[(int64_t)b * length] == 0)
+                return session_fail(s, DEBERTAC_INVALID_ARGUMENT,
+                                    "'attention_mask' row %d masks its first token, expected 1 there (the classifier reads token 0)", b);
+    }
+    if (types) {
+        for (int64_t i = 0; i < count; i++) {
+            int32_t t = types[i];
+            if (desc->type_vocab_size == 0 && t != 0)
+                return session_fail(s, DEBERTAC_OUT_OF_RANGE,
+                                    "'token_type_ids' row %lld column %lld is %d, expected 0 (the model has no token type embeddings)",
+                                    (long long)(i / length), (long long)(i % length), t);
+            if (desc->type_vocab_size > 0 && (t < 0 || t >= desc->type_vocab_size))
+                return session_fail(s, DEBERTAC_OUT_OF_RANGE,
+                                    "'token_type_ids' row %lld column %lld is %d, expected a token type id in [0, %d)",
+                                    (long long)(i / length), (long long)(i % length), t, desc->type_vocab_size);
+        }
+    }
+    return DEBERTAC_OK;
+}
+
+API debertac_status debertac_classify(debertac_session *s, int32_t batch, int32_t length, const int32_t *ids,
+                                      const int32_t *mask, const int32_t *types, float *logits) {
+    if (!s) return DEBERTAC_INVALID_ARGUMENT;
+    s->error[0] = 0;
+    debertac_status status = validate(s, batch, length, ids, mask, types, logits);
+    if (status != DEBERTAC_OK) return status;
+    debertac_exec exec = {
+        .weights = s->model->weights,
+        .arena = s->arena,
+        .buffer_offsets = s->offsets,
+        .input_ids = ids,
+        .attention_mask = mask ? mask : s->ones,
+        .token_type_ids = types ? types : s->zeros,
+        .logits = logits,
+        .batch = batch,
+        .length = length,
+        .pool = &s->pool,
+        .parallel_for = parallel_for,
+    };
+    int32_t result = debertac__forward(&exec);
+    if (result != 0) return session_fail(s, DEBERTAC_INTERNAL_ERROR, "the forward pass failed with status %d", result);
+    return DEBERTAC_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * The contract between the code debertac generates for one model and the generic C runtime
+ * (debertac_runtime.c) linked into every compiled .so. Not installed, not part of the public ABI
+ * (include/debertac.h): both sides are built by the same compiler run, so this may change freely
+ * between debertac versions. docs/architecture.md ("Backend") describes the whole design.
+ *
+ * Three generated pieces meet the runtime:
+ *  - the LLVM module (kernels + entry) defines debertac__forward;
+ *  - model.c, generated C text, defines the descriptor debertac__model;
+ *  - weights.s, when weights are embedded, defines the blob debertac__weights in the large
+ *    read-only section .lrodata.debertac (an .incbin of the weights file).
+ * All of them have hidden visibility: the .so exports only the debertac_* API.
+ */
+#ifndef DEBERTAC_RUNTIME_H
+#define DEBERTAC_RUNTIME_H
+
+#include <stdint.h>
+
+#define DEBERTAC_HIDDEN __attribute__((visibility("hidden")))
+
+/* A kernel's task body: runs tasks [begin, end) of a kernel whose operands are in `args`. */
+typedef void (*debertac_task_fn)(const void *args, int64_t begin, int64_t end);
+
+/* Runs fn(args, i, i + n) over a partition of [0, count) on the session's pool and returns when
+ * every task is done. Task results must not depend on which thread runs them or on the
+ * partition (every generated kernel writes disjoint outputs per task). */
+typedef void (*debertac_parallel_for_fn)(void *pool, debertac_task_fn fn, const void *args, int64_t count);
+
+/* Everything one forward pass reads: built by debertac_classify, read by debertac__forward.
+ * The generated code mirrors this layout field by field (ExecFrame in DebertacBackend). */
+typedef struct debertac_exec {
+    const char *weights;             /* 0: weights payload, 64-byte aligned */
+    char *arena;                     /* 1: session arena, 64-byte aligned */
+    const int64_t *buffer_offsets;   /* 2: byte offset in the arena of each planned buffer */
+    const int32_t *input_ids;        /* 3: [batch, length] */
+    const int32_t *attention_mask;   /* 4: [batch, length], never NULL (the runtime substitutes ones) */
+    const int32_t *token_type_ids;   /* 5: [batch, length], never NULL (the runtime substitutes zeros) */
+    float *logits;                   /* 6: [batch, num_labels] */
+    int64_t batch;                   /* 7: B */
+    int64_t length;                  /* 8: T */
+    void *pool;                      /* 9: opaque, for parallel_for */
+    debertac_parallel_for_fn parallel_for; /* 10 */
+} debertac_exec;
+
+/* One buffer of the memory plan: bytes · B^batch_power · T^length_power bytes, live from the op
+ * at schedule position first_use to last_use (inclusive). */
+typedef struct debertac_buffer_desc {
+    int64_t bytes;
+    int32_t batch_power;
+    int32_t length_power;
+    int32_t first_use;
+    int32_t last_use;
+} debertac_buffer_desc;
+
+/* The compiled model, as model.c describes it. */
+typedef struct debertac_model_desc {
+    uint32_t abi_version;
+    int32_t num_labels;
+    int32_t vocab_size;
+    int32_t type_vocab_size;            /* 0: the model has no token types; all ids must be 0 */
+    int32_t max_sequence_length;
+    const char *const *labels;          /* num_labels entries */
+    const char *info_json;
+    uint64_t weights_size;              /* payload bytes */
+    uint64_t weights_digest;            /* XXH64 (seed 0) of the payload */
+    const unsigned char *embedded_weights; /* NULL when compiled with --external-weights */
+    int32_t num_buffers;
+    const debertac_buffer_desc *buffers;
+} debertac_model_desc;
+
+/* Defined by model.c. */
+extern const debertac_model_desc debertac__model DEBERTAC_HIDDEN;
+
+/* Defined by the LLVM module: runs the schedule; returns 0 or a debertac_status. */
+int32_t debertac__forward(const debertac_exec *exec) DEBERTAC_HIDDEN;
+
+/* The external weights file: this header, zeros up to DEBERTAC_WEIGHTS_PAYLOAD_OFFSET, then the
+ * payload. All integers little-endian. */
+#define DEBERTAC_WEIGHTS_MAGIC "debertac-weights"  /* 16 bytes, no terminator in the file */
+#define DEBERTAC_WEIGHTS_FORMAT 1u
+#define DEBERTAC_WEIGHTS_PAYLOAD_OFFSET 4096u
+typedef struct debertac_weights_header {
+    char magic[16];
+    uint32_t format;
+    uint32_t reserved;
+    uint64_t payload_offset;
+    uint64_t payload_size;
+    uint64_t payload_digest;
+} debertac_weights_header;
+
+#endif /* DEBERTAC_RUNTIME_H */

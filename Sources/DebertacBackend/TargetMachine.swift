@@ -1,0 +1,98 @@
+internal import CLLVM
+
+/// The CPU a compiled model is generated for: the host by default, or a named CPU
+/// (`x86-64-v3` for a portable AVX2 build) with optional extra features.
+public struct TargetSelection: Sendable, Equatable {
+    /// LLVM CPU name; nil means the host CPU (`LLVMGetHostCPUName`).
+    public var cpu: String?
+    /// LLVM feature string such as `+avx2,-avx512f`; nil means the host's features when `cpu`
+    /// is nil, and the named CPU's defaults otherwise.
+    public var features: String?
+
+    public init(cpu: String? = nil, features: String? = nil) {
+        self.cpu = cpu
+        self.features = features
+    }
+}
+
+/// An LLVM target machine for the host's architecture: optimises modules with the O3
+/// pipeline and emits objects or assembly, position-independent (for `cc -shared`).
+final class TargetMachine {
+    let machine: LLVMTargetMachineRef
+    let triple: String
+    let cpu: String
+    let features: String
+
+    /// Registers the native target with LLVM once per process.
+    private static let registered: Bool = {
+        LLVMInitializeNativeTarget() == 0 && LLVMInitializeNativeAsmPrinter() == 0 && LLVMInitializeNativeAsmParser() == 0
+    }()
+
+    init(_ selection: TargetSelection) throws(BackendError) {
+        guard Self.registered else { throw .target("LLVM has no native target for this machine") }
+        let host = HostTarget.current
+        triple = host.triple
+        cpu = selection.cpu ?? host.cpuName
+        features = selection.features ?? (selection.cpu == nil ? host.features : "")
+        var target: LLVMTargetRef?
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMGetTargetFromTriple(triple, &target, &message) != 0 {
+            throw .target(takeLLVMString(message))
+        }
+        guard let machine = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelAggressive,
+                                                    LLVMRelocPIC, LLVMCodeModelDefault) else {
+            throw .target("LLVM cannot create a target machine for '\(triple)', cpu '\(cpu)'")
+        }
+        self.machine = machine
+    }
+
+    deinit { LLVMDisposeTargetMachine(machine) }
+
+    /// Sets the module's triple and data layout, and marks its functions for this CPU.
+    func configure(_ code: CodeBuilder) {
+        LLVMSetTarget(code.module, triple)
+        let layout = LLVMCreateTargetDataLayout(machine)
+        LLVMSetModuleDataLayout(code.module, layout)
+        LLVMDisposeTargetData(layout)
+        var fn = LLVMGetFirstFunction(code.module)
+        while let f = fn {
+            if LLVMCountBasicBlocks(f) > 0 {
+                LLVMAddTargetDependentFunctionAttr(f, "target-cpu", cpu)
+                if !features.isEmpty { LLVMAddTargetDependentFunctionAttr(f, "target-features", features) }
+            }
+            fn = LLVMGetNextFunction(f)
+        }
+    }
+
+    /// Runs LLVM's `default<O3>` pipeline (loop and SLP vectorisation, unrolling, inlining).
+    func optimize(_ code: CodeBuilder) throws(BackendError) {
+        let options = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(options) }
+        LLVMPassBuilderOptionsSetLoopVectorization(options, 1)
+        LLVMPassBuilderOptionsSetSLPVectorization(options, 1)
+        LLVMPassBuilderOptionsSetLoopUnrolling(options, 1)
+        LLVMPassBuilderOptionsSetLoopInterleaving(options, 1)
+        if let error = LLVMRunPasses(code.module, "default<O3>", machine, options) {
+            throw .llvm(takeLLVMError(error))
+        }
+    }
+
+    enum FileKind { case object, assembly }
+
+    /// Writes the module as an object file or assembly.
+    func emit(_ code: CodeBuilder, to path: String, _ kind: FileKind) throws(BackendError) {
+        var message: UnsafeMutablePointer<CChar>?
+        var cPath = Array(path.utf8CString)
+        let failed = cPath.withUnsafeMutableBufferPointer {
+            LLVMTargetMachineEmitToFile(machine, code.module, $0.baseAddress, kind == .object ? LLVMObjectFile : LLVMAssemblyFile, &message)
+        }
+        if failed != 0 { throw .llvm("cannot emit '\(path)': \(takeLLVMString(message))") }
+    }
+}
+
+/// Copies and frees the message of an LLVM error.
+func takeLLVMError(_ error: LLVMErrorRef) -> String {
+    guard let message = LLVMGetErrorMessage(error) else { return "unknown error" }
+    defer { LLVMDisposeErrorMessage(message) }
+    return String(cString: message)
+}

@@ -1,0 +1,122 @@
+import DebertacInterpreter
+
+/// The weights payload of a compiled model: every tensor the kernels read, as fp32 (or i32
+/// tables), in the layout each kernel wants, at 64-byte-aligned offsets.
+///
+/// Kernels register what they read while the module is generated (`offset(of:)`); the
+/// payload is written afterwards, in registration order, streaming one tensor at a time so
+/// that a 6 GB model never sits in memory whole. Entries are deduplicated by source.
+final class WeightsLayout {
+    /// What one entry holds.
+    enum Source: Hashable {
+        /// A constant (checkpoint or pass-computed tensor) as it is: row-major fp32.
+        case tensor(String)
+        /// A `conv1d` weight `[Cout, Cg, K]` re-laid out tap-major, `[K, Cout, Cg]`, so that each
+        /// tap's `[Cout, Cg]` matrix is contiguous for sgemm.
+        case convTaps(String, outChannels: Int, perGroup: Int, kernel: Int)
+        /// Constants stacked along their first axis (`concat_rows` of weights).
+        case concat([String])
+        /// A compile-time integer table (relative-position buckets).
+        case ints([Int32])
+    }
+
+    struct Entry {
+        let source: Source
+        /// Byte offset in the payload (a multiple of `alignment`).
+        let offset: Int
+        /// Bytes of data (4 per element), before padding.
+        let bytes: Int
+    }
+
+    /// Alignment of every entry (a cache line; AVX-512 loads).
+    static let alignment = 64
+
+    private(set) var entries: [Entry] = []
+    private var index: [Source: Int] = [:]
+    /// Payload size in bytes (a multiple of `alignment`).
+    private(set) var size = 0
+
+    /// The offset of `source`'s data, registering it (with `elements` 4-byte elements) on first use.
+    func offset(of source: Source, elements: Int) -> Int {
+        if let i = index[source] { return entries[i].offset }
+        let entry = Entry(source: source, offset: size, bytes: elements * 4)
+        index[source] = entries.count
+        entries.append(entry)
+        size += (entry.bytes + Self.alignment - 1) / Self.alignment * Self.alignment
+        return entry.offset
+    }
+
+    /// Writes the payload to `writer` (which is positioned at its start), returning its digest.
+    /// `progress` is called with the bytes written so far.
+    func write(to writer: BinaryFileWriter, constants: any ConstantProvider,
+               progress: (Int) -> Void) throws(BackendError) -> UInt64 {
+        var digest = WeightsDigest()
+        let start = writer.position
+        for entry in entries {
+            let padding = [UInt8](repeating: 0, count: (Self.alignment - entry.bytes % Self.alignment) % Self.alignment)
+            try withData(of: entry.source, constants: constants) { (raw) throws(BackendError) in
+                guard raw.count == entry.bytes else {
+                    throw .constantUnavailable(name: "\(entry.source)", message: "has \(raw.count / 4) elements, expected \(entry.bytes / 4)")
+                }
+                digest.update(raw)
+                try writer.write(raw)
+            }
+            padding.withUnsafeBytes { digest.update($0) }
+            try writer.write(padding)
+            progress(writer.position - start)
+        }
+        precondition(writer.position - start == size, "weights payload size mismatch")
+        return digest.finalize()
+    }
+
+    /// Calls `body` with the entry's bytes (4-byte floats, or ints), without copying tensors
+    /// that need no re-layout.
+    private func withData(of source: Source, constants: any ConstantProvider,
+                          _ body: (UnsafeRawBufferPointer) throws(BackendError) -> Void) throws(BackendError) {
+        switch source {
+        case let .tensor(name):
+            try withTensorBytes(tensor(name, constants), body)
+        case let .convTaps(name, outChannels, perGroup, kernel):
+            let w = try tensor(name, constants).floats
+            guard w.count == outChannels * perGroup * kernel else {
+                throw .constantUnavailable(name: name, message: "has \(w.count) elements, expected \(outChannels * perGroup * kernel)")
+            }
+            var out = [Float](repeating: 0, count: w.count)
+            for o in 0..<outChannels {
+                for c in 0..<perGroup {
+                    for tap in 0..<kernel {
+                        out[(tap * outChannels + o) * perGroup + c] = w[(o * perGroup + c) * kernel + tap]
+                    }
+                }
+            }
+            try withBytes(of: out, body)
+        case let .concat(names):
+            var out: [Float] = []
+            for name in names {
+                let t = try tensor(name, constants)
+                switch t.storage {
+                case let .f32(values): out += values
+                case let .i32(values): out += values.map { Float(bitPattern: UInt32(bitPattern: $0)) }
+                }
+            }
+            try withBytes(of: out, body)
+        case let .ints(values):
+            try withBytes(of: values, body)
+        }
+    }
+
+    private func withTensorBytes(_ tensor: HostTensor, _ body: (UnsafeRawBufferPointer) throws(BackendError) -> Void) throws(BackendError) {
+        switch tensor.storage {
+        case let .f32(values): try withBytes(of: values, body)
+        case let .i32(values): try withBytes(of: values, body)
+        }
+    }
+
+    private func tensor(_ name: String, _ constants: any ConstantProvider) throws(BackendError) -> HostTensor {
+        do {
+            return try constants.constant(named: name)
+        } catch {
+            throw .constantUnavailable(name: name, message: "\(error)")
+        }
+    }
+}

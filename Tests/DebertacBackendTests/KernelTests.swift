@@ -1,0 +1,80 @@
+@testable import DebertacBackend
+import DebertacFrontend
+import DebertacIR
+import DebertacInterpreter
+import Foundation
+import Testing
+
+/// Kernels against the interpreter on small hand-written graphs, and op coverage.
+@Suite struct KernelTests {
+    @Test("every op of the op table has a kernel or a placement")
+    func opCoverage() {
+        let missing = OpKind.allCases.filter { !ModuleEmitter.supportedOps.contains($0) }
+        #expect(missing.isEmpty, "no kernel for \(missing)")
+    }
+
+    /// Compiles `ir` (its constants from `constants`) and runs it on `ids` (all unmasked).
+    func run(_ ir: String, constants: [String: HostTensor], ids: [[Int32]], labels: Int, name: String) throws -> ([[Float]], HostTensor) {
+        let graph = try Graph.parse(ir)
+        var config = DebertaConfig()
+        config.vocabSize = 4
+        config.maxPositionEmbeddings = 8
+        config.labels = (0..<labels).map { "L\($0)" }
+        let output = BackendFixtures.scratch + "/kernel-\(name).so"
+        var options = BackendOptions()
+        options.compilerVersion = "test"
+        _ = try Backend.compile(graph: graph, constants: ConstantTable(constants), config: config, output: output, options: options)
+        let model = try CompiledModel(path: output)
+        let got = try model.session(maxBatch: ids.count, maxLength: ids[0].count).classify(inputIds: ids)
+        let input = InferenceInput(inputIds: ids)
+        let want = try Interpreter(graph: graph, constants: ConstantTable(constants)).run(input)[0]
+        return (got, want)
+    }
+
+    @Test("vectorised activations match libm", arguments: OpKind.activations)
+    func activation(kind: OpKind) throws {
+        let n = 4096
+        // x from −12 to 12, plus the edges of the approximations' ranges.
+        var xs = (0..<(n - 8)).map { Float(-12 + 24 * Double($0) / Double(n - 9)) }
+        xs += [0, -0, 1e-5, -3e-4, 4.0, -4.0, 7.9, 88]
+        let ir = """
+            graph @t(%input_ids: tensor<BxTxi32>, %attention_mask: tensor<BxTxi32>) -> tensor<Bx\(n)xf32> {
+              %table = constant @table : tensor<4x\(n)xf32>
+              %e = gather(%table, %input_ids) : tensor<BxTx\(n)xf32>
+              %a = \(kind.rawValue)(%e) : tensor<BxTx\(n)xf32>
+              %logits = first_token(%a) : tensor<Bx\(n)xf32>
+              return %logits
+            }
+            """
+        let table = HostTensor(shape: [4, n], floats: xs + xs.map { $0 / 2 } + xs.map { $0 * 3 } + xs.map { -$0 })
+        let (got, want) = try run(ir, constants: ["table": table], ids: [[0, 1], [1, 0], [2, 3], [3, 2]], labels: n, name: kind.rawValue)
+        var worst: Float = 0
+        for (a, b) in zip(got.joined(), want.floats) {
+            worst = max(worst, abs(a - b) / (1 + abs(b)))
+        }
+        #expect(worst <= 1e-6, "\(kind): max error \(worst)")
+    }
+
+    @Test("masked softmax, broadcasting add and scale match the interpreter")
+    func softmaxAndBroadcast() throws {
+        // Scores [B, 1, T, T] from an outer sum of gathered rows, then scale, mask, softmax.
+        let ir = """
+            graph @t(%input_ids: tensor<BxTxi32>, %attention_mask: tensor<BxTxi32>) -> tensor<Bx4xf32> {
+              %table = constant @table : tensor<4x4xf32>
+              %bias = constant @bias : tensor<4xf32>
+              %e = gather(%table, %input_ids) : tensor<BxTx4xf32>
+              %b = add(%e, %bias) : tensor<BxTx4xf32>
+              %s = attention_scores(%b, %b) {heads = 1} : tensor<Bx1xTxTxf32>
+              %z = scale(%s) {factor = 0.5} : tensor<Bx1xTxTxf32>
+              %p = masked_softmax(%z, %attention_mask) : tensor<Bx1xTxTxf32>
+              %c = attention_context(%p, %b) {heads = 1} : tensor<BxTx4xf32>
+              %logits = first_token(%c) : tensor<Bx4xf32>
+              return %logits
+            }
+            """
+        let table = HostTensor(shape: [4, 4], floats: (0..<16).map { Float($0) * 0.37 - 2 })
+        let bias = HostTensor(shape: [4], floats: [0.5, -1, 2, 0.25])
+        let (got, want) = try run(ir, constants: ["table": table, "bias": bias], ids: [[0, 1, 2, 3], [3, 3, 1, 0]], labels: 4, name: "softmax")
+        for (a, b) in zip(got.joined(), want.floats) { #expect(abs(a - b) <= 1e-5 * (1 + abs(b))) }
+    }
+}
