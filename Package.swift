@@ -38,7 +38,10 @@ let package = Package(
             // The C runtime linked into every compiled .so, embedded as bytes (PackageResources).
             resources: [
                 .embedInCode("Runtime/debertac_runtime.c"),
+                .embedInCode("Runtime/debertac_pool.c"),
+                .embedInCode("Runtime/debertac_digest.c"),
                 .embedInCode("Runtime/debertac_runtime.h"),
+                .embedInCode("Runtime/debertac_internal.h"),
                 .embedInCode("Runtime/debertac.h"),  // symlink to include/debertac.h
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]

@@ -32,11 +32,12 @@ needs_rebuild() {
     [ -n "$(find "$@" -newer "$output" -print -quit)" ]
 }
 
-# module NAME: compiles Sources/NAME/*.swift into obj/NAME.o and modules/NAME.swiftmodule.
+# module NAME [DEPENDENCY...]: compiles Sources/NAME/*.swift into obj/NAME.o and
+# modules/NAME.swiftmodule, again whenever a source or a dependency's object is newer.
 module() {
-    local name=$1
+    local name=$1; shift
     local sources=(Sources/"$name"/*.swift)
-    if needs_rebuild "$out/obj/$name.o" "${sources[@]}" "$0"; then
+    if needs_rebuild "$out/obj/$name.o" "${sources[@]}" "$@" "$0"; then
         echo "fuzz: compiling $name (instrumented)" >&2
         swiftc "${flags[@]}" -enable-testing -wmo -num-threads 0 -module-name "$name" -I "$out/modules" \
             -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
@@ -49,7 +50,7 @@ for target in "${targets[@]}"; do
     [ -f "Fuzz/$target/main.swift" ] || { echo "fuzz: no target '$target' (have: ${all_targets[*]})" >&2; exit 2; }
     objects=("$out/obj/DebertacFrontend.o")
     if [ "$target" = ir ]; then
-        module DebertacIR
+        module DebertacIR "$out/obj/DebertacFrontend.o"
         objects+=("$out/obj/DebertacIR.o")
     fi
     binary="$out/bin/fuzz-$target"

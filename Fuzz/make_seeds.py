@@ -55,9 +55,9 @@ def small_state_dict(dtype=torch.float32) -> OrderedDict:
     return sd
 
 
-def torch_bytes(obj, legacy=False) -> bytes:
+def torch_bytes(obj) -> bytes:
     buf = io.BytesIO()
-    torch.save(obj, buf, _use_new_zipfile_serialization=not legacy)
+    torch.save(obj, buf)
     return buf.getvalue()
 
 
@@ -139,15 +139,11 @@ class ParameterRef:
         return torch._utils._rebuild_parameter, (self.tensor, True, OrderedDict())
 
 
-def legacy_with_views() -> bytes:
-    f32, f16 = torch.FloatStorage, torch.HalfStorage
-    root = [("1000", f32, 12), ("2000", f16, 6)]
-    tensors = OrderedDict()
-    tensors["whole"] = TensorRef(StorageRef("1000", f32, 12), 0, (3, 4), (4, 1))
-    tensors["view"] = TensorRef(StorageRef("1000", f32, 12, ("1000", 4, 8)), 0, (2, 4), (1, 2))
-    tensors["old"] = TensorRef(StorageRef("2000", f16, 6), 1, (5,), (1,), function="v1")
-    tensors["param"] = ParameterRef(TensorRef(StorageRef("2000", f16, 6, ("2000", 2, 4)), 0, (2, 2), (2, 1)))
-
+def legacy_file(tensors: OrderedDict, storages: list) -> bytes:
+    """A legacy torch file: magic, 1001, sys_info, the state dict (persistent ids with the
+    sixth, view element), the key list, then per storage an int64 count and its bytes.
+    `storages` holds (key, storage class, numel, raw bytes). Keys are ours, so the output is
+    deterministic (torch keys storages by memory address)."""
     def persistent_id(obj):
         if isinstance(obj, StorageRef):
             return ("storage", obj.storage_type, obj.key, "cpu", obj.numel, obj.view)
@@ -160,11 +156,34 @@ def legacy_with_views() -> bytes:
     pickler = pickle.Pickler(out, protocol=2)
     pickler.persistent_id = persistent_id
     pickler.dump(tensors)
-    pickle.dump([key for key, _, _ in root], out, protocol=2)
-    for key, storage_type, numel in root:
-        size = 4 if storage_type is f32 else 2
-        out.write(struct.pack("<q", numel) + bytes((i * 37 + 11) % 251 for i in range(numel * size)))
+    pickle.dump([key for key, _, _, _ in storages], out, protocol=2)
+    for _, _, numel, raw in storages:
+        out.write(struct.pack("<q", numel) + raw)
     return out.getvalue()
+
+
+def legacy_state(state_dict: OrderedDict) -> bytes:
+    """What torch.save(..., _use_new_zipfile_serialization=False) writes for contiguous tensors."""
+    classes = {torch.float32: torch.FloatStorage, torch.float16: torch.HalfStorage, torch.int64: torch.LongStorage}
+    tensors, storages = OrderedDict(), []
+    for i, (name, t) in enumerate(state_dict.items()):
+        t = t.contiguous()
+        key = str(94_000_000_000_000 + 0x1000 * i)
+        storage = StorageRef(key, classes[t.dtype], t.numel())
+        tensors[name] = TensorRef(storage, 0, tuple(t.shape), tuple(t.stride()))
+        storages.append((key, classes[t.dtype], t.numel(), t.reshape(-1).view(torch.uint8).numpy().tobytes()))
+    return legacy_file(tensors, storages)
+
+
+def legacy_with_views() -> bytes:
+    f32, f16 = torch.FloatStorage, torch.HalfStorage
+    tensors = OrderedDict()
+    tensors["whole"] = TensorRef(StorageRef("1000", f32, 12), 0, (3, 4), (4, 1))
+    tensors["view"] = TensorRef(StorageRef("1000", f32, 12, ("1000", 4, 8)), 0, (2, 4), (1, 2))
+    tensors["old"] = TensorRef(StorageRef("2000", f16, 6), 1, (5,), (1,), function="v1")
+    tensors["param"] = ParameterRef(TensorRef(StorageRef("2000", f16, 6, ("2000", 2, 4)), 0, (2, 2), (2, 1)))
+    pattern = lambda n: bytes((i * 37 + 11) % 251 for i in range(n))
+    return legacy_file(tensors, [("1000", f32, 12, pattern(48)), ("2000", f16, 6, pattern(12))])
 
 
 def checkpoint_seeds():
@@ -199,8 +218,8 @@ def checkpoint_seeds():
     write("zip", "hostile-os-system.bin", (FIXTURES / "hostile" / "os-system.bin").read_bytes())
 
     legacy = {
-        "small-f32.bin": torch_bytes(f32, legacy=True),
-        "small-f16.bin": torch_bytes(f16, legacy=True),
+        "small-f32.bin": legacy_state(f32),
+        "small-f16.bin": legacy_state(f16),
         "views-and-old-calls.bin": legacy_with_views(),
     }
     for name, data in legacy.items():
@@ -320,10 +339,13 @@ def dictionaries():
     globals_ = [b"c" + g + b"\n" for g in (b"collections\nOrderedDict", b"torch._utils\n_rebuild_tensor_v2",
                                           b"torch._utils\n_rebuild_tensor", b"torch._utils\n_rebuild_parameter")]
     globals_ += [b"ctorch\n" + s.encode() + b"\n" for s in storages]
+    # Integers at the edges of the 32- and 64-bit ranges, which text mutations rarely reach.
+    big = ["2147483647", "2147483648", "-2147483649", "4294967296", "4611686018427387904",
+           "9223372036854775807", "-9223372036854775808", "18446744073709551616"]
     words = {
         "ir": ops + attributes + ["graph", "return", "tensor", "constant", "f32", "i32", "->", "inf", "nan",
-                                  "// debertac IR", "tensor<BxTx", "xf32>", "xi32>"],
-        "config": fields + ["pos_att_type", "weight_map", "deberta-v2", "p2c|c2p", "layer_norm", "gelu", "tanh", "NaN", "Infinity", "\\ud83d\\ude00"],
+                                  "// debertac IR", "tensor<BxTx", "xf32>", "xi32>"] + big,
+        "config": fields + ["pos_att_type", "weight_map", "deberta-v2", "p2c|c2p", "layer_norm", "gelu", "tanh", "NaN", "Infinity", "\\ud83d\\ude00"] + big,
         "safetensors": ["dtype", "shape", "data_offsets", "__metadata__", "F32", "F16", "BF16", "F64", "I64",
                         "I32", "I16", "I8", "U8", "BOOL", "18446744073709551615", "9223372036854775807"],
         "zip": signatures + ["data.pkl", "archive/", "/data/0", "byteorder"],

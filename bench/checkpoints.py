@@ -2,7 +2,9 @@
 memory is returned to the system when it exits:
 
     python3 bench/checkpoints.py make SHAPE DIR             # DIR/config.json + DIR/model.safetensors
-    python3 bench/checkpoints.py export DIR OUT.onnx [--exporter legacy|dynamo] [--opset 17]
+    python3 bench/checkpoints.py export DIR OUTDIR/model.onnx [--exporter legacy|dynamo] [--opset 17]
+
+OUTDIR is replaced as a whole and holds nothing but the export (the .onnx and its external data).
 
 Weights: the tensor names and shapes come from a meta-device DebertaV2ForSequenceClassification (no
 memory); values are windows of one N(0, 1) pool at random offsets (as scripts/make_large_checkpoint.py
@@ -13,7 +15,9 @@ every logit ~0.01, where a wrong kernel hides inside any sensible tolerance.
 """
 
 import argparse
+import gc
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -86,17 +90,22 @@ class _Logits(torch.nn.Module):
         return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
 
-def export(directory: Path, out: Path, exporter: str, opset: int) -> None:
+def export(checkpoint: Path, out: Path, exporter: str, opset: int) -> None:
     start = time.time()
-    model = _Logits(load_torch_model(directory))
+    model = _Logits(load_torch_model(checkpoint))
     # Trace at a shape no benchmark case uses, so a length or batch baked in as a constant shows up as a
     # mismatch in bench.py's checks rather than as a silently right answer.
     ids = torch.ones(2, 48, dtype=torch.long)
     mask = torch.ones(2, 48, dtype=torch.long)
-    tmp = out.with_name(out.stem + ".tmp.onnx")
+    # Each export gets its own directory: the legacy exporter may write one external-data file per
+    # tensor beside the .onnx, and ONNX Runtime and OpenVINO find them relative to it.
+    directory = out.parent
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
     with torch.inference_mode(exporter == "legacy"):
         if exporter == "legacy":
-            torch.onnx.export(model, (ids, mask), str(tmp), dynamo=False, opset_version=opset,
+            torch.onnx.export(model, (ids, mask), str(tmp / out.name), dynamo=False, opset_version=opset,
                               input_names=["input_ids", "attention_mask"], output_names=["logits"],
                               dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
                                             "attention_mask": {0: "batch", 1: "sequence"},
@@ -108,23 +117,26 @@ def export(directory: Path, out: Path, exporter: str, opset: int) -> None:
                                         input_names=["input_ids", "attention_mask"], output_names=["logits"],
                                         dynamic_shapes={"input_ids": {0: batch, 1: sequence},
                                                         "attention_mask": {0: batch, 1: sequence}})
-            program.save(str(tmp), external_data=True)
-    # Rename the graph and its external data together (the .onnx names its data file).
-    import onnx
-    data = out.with_name(out.name + ".data")
-    graph = onnx.load(str(tmp), load_external_data=False)
-    for init in graph.graph.initializer:
-        for entry in init.external_data:
-            if entry.key == "location":
-                entry.value = data.name
-    tmp_data = [p for p in tmp.parent.glob(tmp.name + "*") if p != tmp]
-    if len(tmp_data) == 1:
-        tmp_data[0].rename(data)
-    elif tmp_data:
-        raise SystemExit(f"unexpected export side files: {tmp_data}")
-    onnx.save(graph, str(out))
-    tmp.unlink()
-    size = sum(p.stat().st_size for p in out.parent.glob(out.name + "*"))
+            program.save(str(tmp / out.name), external_data=True)
+    if exporter == "legacy":
+        # The legacy exporter embeds the weights in the .onnx below 2 GB and writes one file per tensor
+        # above; store both as the dynamo exporter does, in one external-data file. ONNX Runtime maps such
+        # a file instead of copying it, so its RSS does not depend on which side of 2 GB a model falls.
+        del model
+        gc.collect()
+        import onnx
+        graph = onnx.load(str(tmp / out.name))
+        single = directory.with_name(directory.name + ".tmp2")
+        shutil.rmtree(single, ignore_errors=True)
+        single.mkdir()
+        onnx.save_model(graph, str(single / out.name), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=out.name + ".data", size_threshold=1024)
+        del graph
+        shutil.rmtree(tmp)
+        tmp = single
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)
+    size = sum(p.stat().st_size for p in directory.iterdir())
     print(f"onnx ({exporter}, opset {opset}): {size / 2**20:.0f} MiB in {time.time() - start:.1f} s -> {out}",
           file=sys.stderr)
 

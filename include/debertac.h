@@ -33,7 +33,9 @@
  * scratch arena plus a thread pool and must be used by one thread at a time (one session per
  * thread). Sessions of one model give bit-identical results. debertac_classify allocates nothing.
  * It uses all cores by default; the environment variable DEBERTAC_NUM_THREADS, read when a
- * session is created, sets another number of threads per session.
+ * session is created, sets another number of threads per session. Matrix products run as
+ * single-threaded OpenBLAS calls on those threads, so debertac_model_open sets OpenBLAS's
+ * process-wide thread count to 1.
  *
  * Errors: no function aborts, exits or prints. Every failure returns a status; a session keeps
  * a message describing its last failure (debertac_session_last_error). debertac_model_open and

@@ -11,3 +11,11 @@ debertac=$(swift build -c release --show-bin-path)/debertac
 
 echo "== debertac inspect examples/tiny-nli"
 "$debertac" inspect examples/tiny-nli
+
+echo "== debertac compile examples/tiny-nli -o nli.so, then run it natively (debertac run, examples/c)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$debertac" compile examples/tiny-nli -o "$tmp/nli.so"
+"$debertac" run "$tmp/nli.so" --input examples/tiny-nli/input.json
+cc -I include examples/c/classify.c -o "$tmp/classify" -ldl -lm
+"$tmp/classify" "$tmp/nli.so" "85 95 69 71|94 48 24" "38 94 78|15 5 56"

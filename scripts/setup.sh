@@ -4,7 +4,7 @@
 # expected at /opt/swift or on PATH (see README).
 set -euo pipefail
 
-packages=(llvm-19-dev libopenblas-dev pkg-config gcc libc6-dev time)
+packages=(llvm-19-dev libopenblas-dev pkg-config gcc libc6-dev binutils time)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -131,11 +131,10 @@ public enum Backend {
             let descriptor = ModelDescriptor(config: config, plan: plan, weightsSize: weights.size, digest: digest,
                                              embedded: !options.externalWeights, info: info)
             try writeFile(directory.file("model.c"), descriptor.source)
-            try writeFile(directory.file("debertac_runtime.c"), bytes: PackageResources.debertac_runtime_c)
-            try writeFile(directory.file("debertac_runtime.h"), bytes: PackageResources.debertac_runtime_h)
-            try writeFile(directory.file("debertac.h"), bytes: PackageResources.debertac_h)
+            for (name, bytes) in runtimeSources { try writeFile(directory.file(name), bytes: bytes) }
             try writeFile(directory.file("exports.map"), ModelDescriptor.exports)
-            var inputs = [directory.file("debertac_runtime.c"), directory.file("model.c"), objectPath]
+            var inputs = runtimeSources.map(\.name).filter { $0.hasSuffix(".c") }.map(directory.file)
+                + [directory.file("model.c"), objectPath]
             if !options.externalWeights {
                 try writeFile(directory.file("weights.s"), ModelDescriptor.assembly(payloadPath: weightsTemporary, size: weights.size))
                 inputs.append(directory.file("weights.s"))
@@ -169,6 +168,16 @@ public enum Backend {
         }
         return report
     }
+
+    /// The C runtime linked into every .so (Runtime/, embedded into the compiler by SwiftPM).
+    static let runtimeSources: [(name: String, bytes: [UInt8])] = [
+        ("debertac_runtime.c", PackageResources.debertac_runtime_c),
+        ("debertac_pool.c", PackageResources.debertac_pool_c),
+        ("debertac_digest.c", PackageResources.debertac_digest_c),
+        ("debertac_runtime.h", PackageResources.debertac_runtime_h),
+        ("debertac_internal.h", PackageResources.debertac_internal_h),
+        ("debertac.h", PackageResources.debertac_h),
+    ]
 
     /// Writes the payload (after a header when external) and returns its digest.
     private static func writeWeights(_ layout: WeightsLayout, constants: any ConstantProvider, to path: String,

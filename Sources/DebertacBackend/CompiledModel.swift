@@ -40,7 +40,9 @@ public final class CompiledModel: @unchecked Sendable {
     /// Opens `path` and its model; `weightsPath` as for `debertac_model_open`.
     public init(path: String, weightsPath: String? = nil) throws(BackendError) {
         self.path = path
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        // A bare file name would make dlopen search the library path instead of the folder.
+        let loadPath = path.contains("/") ? path : "./" + path
+        guard let handle = dlopen(loadPath, RTLD_NOW | RTLD_LOCAL) else {
             throw .load(path: path, message: dlerror().map { String(cString: $0) } ?? "dlopen failed")
         }
         func symbol<T>(_ name: String, _: T.Type) throws(BackendError) -> T {

@@ -2,59 +2,64 @@ import DebertacIR
 
 /// The one place that maps each scheduled op to its kernel.
 extension ModuleEmitter {
-    /// Every op the backend compiles: those with a kernel below, plus those placed without
-    /// one (constants, row views; `rel_bucket_table` and `concat_rows` of weights are folded
-    /// to constants first). A test checks that this covers `OpKind.allCases`, so that an op
-    /// added to the op table fails a test rather than everyone's build.
-    static let supportedOps: Set<OpKind> = [
-        .constant, .gather, .prefixRows, .add, .mul, .scale, .gelu, .geluTanh, .relu, .tanh, .sigmoid, .silu,
-        .quickGelu, .linear, .layerNorm, .maskRows, .conv1d, .sliceRows, .relPosIndex, .attentionScores,
-        .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext, .firstToken, .relBucketTable, .concatRows,
-        .addPrefixRows, .linearAct, .addLayerNorm, .maskedLayerNorm, .disentangledAttention, .disentangledAttentionQKV,
-    ]
+    /// The kernel families of the backend.
+    enum Kernel: Sendable {
+        case activation, scale, binary, addPrefixRows, maskRows, layerNorm, linear, conv1d, gather, firstToken
+        case concatRows, relPosIndex, attentionScores, attentionContext, relativeScores, maskedSoftmax
+        case disentangledAttention
+    }
+
+    /// The kernel of each op kind: the one table that maps ops to code generation. Ops that
+    /// need no kernel are placed by `ExecutionPlan` instead (`placedOps`). A test checks that
+    /// the two cover `OpKind.allCases`, so an op added to the op table fails a test rather than
+    /// everyone's build.
+    static let kernels: [OpKind: Kernel] = {
+        var table: [OpKind: Kernel] = [
+            .scale: .scale, .add: .binary, .mul: .binary, .addPrefixRows: .addPrefixRows, .maskRows: .maskRows,
+            .layerNorm: .layerNorm, .maskedLayerNorm: .layerNorm, .addLayerNorm: .layerNorm,
+            .linear: .linear, .linearAct: .linear, .conv1d: .conv1d, .gather: .gather, .firstToken: .firstToken,
+            .concatRows: .concatRows, .relPosIndex: .relPosIndex, .attentionScores: .attentionScores,
+            .attentionContext: .attentionContext, .c2pScores: .relativeScores, .p2cScores: .relativeScores,
+            .maskedSoftmax: .maskedSoftmax, .disentangledAttention: .disentangledAttention,
+            .disentangledAttentionQKV: .disentangledAttention,
+        ]
+        for kind in OpKind.activations { table[kind] = .activation }
+        return table
+    }()
+
+    /// Ops placed without a kernel: constants and row views (and `rel_bucket_table`, folded to
+    /// a constant before planning).
+    static let placedOps: Set<OpKind> = [.constant, .prefixRows, .sliceRows, .relBucketTable]
+
+    /// Every op the backend compiles.
+    static var supportedOps: Set<OpKind> { placedOps.union(kernels.keys) }
 
     /// Emits the kernel of `op` and its launch in the entry function.
     func lower(_ op: Op) throws(BackendError) {
-        switch op.kind {
+        guard let kernel = Self.kernels[op.kind] else {
+            throw unsupported(op, Self.placedOps.contains(op.kind) ? "placed without a kernel; it should not be scheduled"
+                                                                   : "the backend has no kernel for this op")
+        }
+        switch kernel {
+        case .activation: try lowerMap(op, key: op.kind.rawValue) { code.activation(op.kind, $0)! }
         case .scale:
             let factor = Float(op.attributes["factor"]?.floatValue ?? 1)
             try lowerMap(op, key: "scale \(factor.bitPattern)") { code.fmul($0, code.f32(factor)) }
-        case .gelu, .geluTanh, .relu, .tanh, .sigmoid, .silu, .quickGelu:
-            try lowerMap(op, key: op.kind.rawValue) { code.activation(op.kind, $0)! }
-        case .add, .mul:
-            try lowerBinary(op)
-        case .addPrefixRows:
-            try lowerAddPrefixRows(op)
-        case .maskRows:
-            try lowerMaskRows(op)
-        case .layerNorm, .maskedLayerNorm, .addLayerNorm:
-            try lowerLayerNorm(op)
-        case .linear, .linearAct:
-            try lowerLinear(op)
-        case .conv1d:
-            try lowerConv1d(op)
-        case .gather:
-            try lowerGather(op)
-        case .firstToken:
-            try lowerFirstToken(op)
-        case .concatRows:
-            try lowerConcatRows(op)
-        case .relPosIndex:
-            try lowerRelPosIndex(op)
-        case .attentionScores:
-            try lowerAttentionScores(op)
-        case .attentionContext:
-            try lowerAttentionContext(op)
-        case .c2pScores, .p2cScores:
-            try lowerRelativeScores(op)
-        case .maskedSoftmax:
-            try lowerMaskedSoftmax(op)
-        case .disentangledAttention, .disentangledAttentionQKV:
-            try lowerDisentangledAttention(op)
-        case .constant, .prefixRows, .sliceRows, .relBucketTable:
-            throw unsupported(op, "placed without a kernel; it should not be scheduled")
-        default:
-            throw unsupported(op, "the backend has no kernel for this op")
+        case .binary: try lowerBinary(op)
+        case .addPrefixRows: try lowerAddPrefixRows(op)
+        case .maskRows: try lowerMaskRows(op)
+        case .layerNorm: try lowerLayerNorm(op)
+        case .linear: try lowerLinear(op)
+        case .conv1d: try lowerConv1d(op)
+        case .gather: try lowerGather(op)
+        case .firstToken: try lowerFirstToken(op)
+        case .concatRows: try lowerConcatRows(op)
+        case .relPosIndex: try lowerRelPosIndex(op)
+        case .attentionScores: try lowerAttentionScores(op)
+        case .attentionContext: try lowerAttentionContext(op)
+        case .relativeScores: try lowerRelativeScores(op)
+        case .maskedSoftmax: try lowerMaskedSoftmax(op)
+        case .disentangledAttention: try lowerDisentangledAttention(op)
         }
     }
 

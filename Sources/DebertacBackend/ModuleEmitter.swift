@@ -19,7 +19,6 @@ final class ModuleEmitter {
     let weights: WeightsLayout
     /// Types of the runtime's records.
     let execType: IRType
-    let taskType: IRType
     let parallelForType: IRType
 
     // Values of the entry function, loaded once.
@@ -46,7 +45,6 @@ final class ModuleEmitter {
         self.plan = plan
         self.weights = weights
         execType = code.structType(ExecField.allCases.map { $0.isInteger ? code.i64 : code.ptr })
-        taskType = code.functionType([code.ptr, code.i64, code.i64], code.void)
         parallelForType = code.functionType([code.ptr, code.ptr, code.ptr, code.i64], code.void)
     }
 
@@ -71,11 +69,6 @@ final class ModuleEmitter {
     }
 
     // MARK: - Operands
-
-    /// The IR type of the elements of `value`.
-    func elementType(_ value: ValueID) -> IRType {
-        graph.type(of: value).element == .f32 ? code.f32 : code.i32
-    }
 
     /// Where a kernel pointer comes from.
     enum PointerSource {

@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
     private func runCompiled() throws {
         let batch = try InferenceInput.parse(json: try readInput(input))
         try batch.validateShape()
-        let compiled = try CompiledModel(path: model.contains("/") ? model : "./" + model, weightsPath: weights)
+        let compiled = try CompiledModel(path: model, weightsPath: weights)
         let session = try compiled.session(maxBatch: batch.batchSize, maxLength: min(batch.length, compiled.maxSequenceLength))
         let rows = try session.classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask,
                                         tokenTypeIds: batch.tokenTypeIds)

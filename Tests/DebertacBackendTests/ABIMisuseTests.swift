@@ -67,6 +67,10 @@ import Testing
         #expect(api.sessionCreate(m.model, 1, 65, &s) == Self.outOfRange)
         #expect(String(cString: api.openError()!).contains("exceeds the model's (64)"))
         #expect(api.sessionCreate(m.model, 1, Int32.max, &s) == Self.outOfRange)
+        // More than the machine's memory: a status, not the OOM killer.
+        #expect(api.sessionCreate(m.model, Int32.max, 64, &s) == 3)
+        #expect(s == nil)
+        #expect(String(cString: api.openError()!).contains("cannot allocate"))
         #expect(api.sessionCreate(m.model, 2, 64, &s) == Self.ok)
         #expect(String(cString: api.openError()!).isEmpty)
         api.sessionDestroy(s)

@@ -39,6 +39,7 @@ enum BackendFixtures {
     static let scratch: String = {
         let path = NSTemporaryDirectory() + "debertac-backend-tests-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: BackendFixtures.scratch) }
         return path
     }()
 }

@@ -1,4 +1,7 @@
 import DebertacBackend
+import DebertacFrontend
+import DebertacIR
+import DebertacInterpreter
 import Testing
 
 /// Every committed fixture, compiled and loaded in-process, against the Hugging Face goldens:
@@ -37,5 +40,38 @@ import Testing
             }
         }
         print("parity \(fixture) [\(variant)]: max |a-b|/(1+|b|) = \(worst)")
+    }
+}
+
+/// Longer inputs than the goldens have: the compiled model against the reference interpreter
+/// (on the builder's unfused graph) at the model's maximum length, with padding and token types.
+@Suite struct InterpreterParityTests {
+    @Test("compiled models match the interpreter at the maximum length",
+          arguments: ["models/xxlarge-toy", "models/no-buckets", "models/conv-variants", "models/biased-input-types", "models/max-relative-positions"])
+    func maximumLength(fixture: String) async throws {
+        let checkpoint = try Checkpoint.load(path: BackendFixtures.checkpoint(fixture))
+        let config = checkpoint.config
+        let length = config.maxPositionEmbeddings
+        var generator = SystemRandomNumberGenerator()
+        let lengths = [length, length - 7, 1, length / 2]
+        let ids = lengths.map { n in (0..<length).map { t -> Int32 in t < n ? Int32.random(in: 3..<Int32(config.vocabSize), using: &generator) : 0 } }
+        let mask = lengths.map { n in (0..<length).map { Int32($0 < n ? 1 : 0) } }
+        let types = config.typeVocabSize > 0
+            ? lengths.map { n in (0..<length).map { t -> Int32 in t < n ? Int32.random(in: 0..<Int32(config.typeVocabSize), using: &generator) : 0 } }
+            : nil
+        let input = InferenceInput(inputIds: ids, attentionMask: mask, tokenTypeIds: types)
+        try input.validate(config: config)
+        let graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
+        let want = try Interpreter(graph: graph, constants: CheckpointConstants(checkpoint: checkpoint)).run(input)[0].floats
+
+        let model = try CompiledModel(path: try await CompiledArtifacts.shared.library(fixture, .embedded))
+        let got = try model.session(maxBatch: 4, maxLength: length).classify(inputIds: ids, attentionMask: mask, tokenTypeIds: types)
+        var worst: Float = 0
+        for (a, b) in zip(got.joined(), want) {
+            let error = abs(a - b) / (1 + abs(b))
+            worst = max(worst, error)
+            #expect(error <= 1e-4, "\(fixture): \(a) vs interpreter \(b)")
+        }
+        print("interpreter parity \(fixture) at T = \(length): max |a-b|/(1+|b|) = \(worst)")
     }
 }

@@ -91,8 +91,8 @@ enum Tools {
             }
             """.write(toFile: source, atomically: true, encoding: .utf8)
         let runtime = BackendFixtures.repository + "/Sources/DebertacBackend/Runtime"
-        try check(["cc", "-std=gnu11", "-O1", "-Wall", "-I", runtime, "-I", BackendFixtures.repository + "/include",
-                   source, "-o", binary, "-lopenblas", "-lpthread", "-ldl"])
+        try check(["cc", "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", runtime, "-I", BackendFixtures.repository + "/include",
+                   source, runtime + "/debertac_pool.c", runtime + "/debertac_digest.c", "-o", binary, "-lopenblas", "-lpthread", "-ldl"])
         return binary
     }
 }

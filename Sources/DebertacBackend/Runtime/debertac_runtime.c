@@ -1,26 +1,24 @@
 /*
  * The runtime of a compiled debertac model: the public C ABI (include/debertac.h) around the
- * generated forward pass. The same file is compiled into every .so (SwiftPM embeds it into the
- * compiler; `debertac compile` hands it to the system C compiler). It holds the plumbing the
- * generated code should not: input validation (mirroring InferenceInput.validate), the
- * external-weights mmap and digest check, the arena layout of a session, and the thread pool.
+ * generated forward pass, with debertac_pool.c (the thread pool) and debertac_digest.c (XXH64).
+ * The same files are compiled into every .so (SwiftPM embeds them into the compiler;
+ * `debertac compile` hands them to the system C compiler). This file holds the plumbing the
+ * generated code should not: models (embedded or memory-mapped external weights, with their
+ * digest check), sessions (arena layout, pool), and input validation mirroring
+ * InferenceInput.validate.
  *
  * Rules: no entry point aborts, exits or prints; no mutable static state except the
- * thread-local message of the last failed model_open; debertac_classify allocates nothing.
+ * thread-local message of the last failed open; debertac_classify allocates nothing.
  */
 #define _GNU_SOURCE
 #include "debertac.h"
-#include "debertac_runtime.h"
+#include "debertac_internal.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,55 +29,6 @@
 #define API __attribute__((visibility("default")))
 #define MESSAGE_SIZE 512
 #define ALIGNMENT 64
-
-/* ------------------------------------------------------------------------------------------ */
-/* XXH64: the digest of the weights payload (xxhash.com's XXH64, seed 0). Also computed by   */
-/* WeightsDigest.swift at compile time; the two must agree.                                   */
-
-static const uint64_t P1 = 0x9E3779B185EBCA87ULL, P2 = 0xC2B2AE3D27D4EB4FULL, P3 = 0x165667B19E3779F9ULL,
-                      P4 = 0x85EBCA77C2B2AE63ULL, P5 = 0x27D4EB2F165667C5ULL;
-
-static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-static inline uint64_t read64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline uint32_t read32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline uint64_t xxh_round(uint64_t acc, uint64_t input) { return rotl64(acc + input * P2, 31) * P1; }
-static inline uint64_t xxh_merge(uint64_t acc, uint64_t v) { return (acc ^ xxh_round(0, v)) * P1 + P4; }
-
-DEBERTAC_HIDDEN uint64_t debertac__xxh64(const unsigned char *p, uint64_t length) {
-    const unsigned char *end = p + length;
-    uint64_t h;
-    if (length >= 32) {
-        uint64_t v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
-        const unsigned char *limit = end - 32;
-        do {
-            v1 = xxh_round(v1, read64(p));
-            v2 = xxh_round(v2, read64(p + 8));
-            v3 = xxh_round(v3, read64(p + 16));
-            v4 = xxh_round(v4, read64(p + 24));
-            p += 32;
-        } while (p <= limit);
-        h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
-        h = xxh_merge(h, v1);
-        h = xxh_merge(h, v2);
-        h = xxh_merge(h, v3);
-        h = xxh_merge(h, v4);
-    } else {
-        h = P5;
-    }
-    h += length;
-    for (; p + 8 <= end; p += 8) h = rotl64(h ^ xxh_round(0, read64(p)), 27) * P1 + P4;
-    if (p + 4 <= end) {
-        h = rotl64(h ^ ((uint64_t)read32(p) * P1), 23) * P2 + P3;
-        p += 4;
-    }
-    for (; p < end; p++) h = rotl64(h ^ (*p * P5), 11) * P1;
-    h ^= h >> 33;
-    h *= P2;
-    h ^= h >> 29;
-    h *= P3;
-    h ^= h >> 32;
-    return h;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Status strings and messages.                                                               */
@@ -229,165 +178,6 @@ API int32_t debertac_model_vocab_size(const debertac_model *model) { return mode
 API const char *debertac_model_info(const debertac_model *model) { return model ? model->desc->info_json : "{}"; }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Thread pool: nthreads − 1 workers plus the calling thread. A job is one parallel_for; its  */
-/* tasks are handed out in fixed chunks through an atomic counter. Idle workers spin briefly, */
-/* then sleep on a condition variable.                                                        */
-
-#define SPIN_LIMIT 2000  /* pause instructions (~0.1 ms) before sleeping: cheap on a busy machine */
-
-typedef struct pool {
-    int nthreads;
-    int started;                 /* workers actually running */
-    pthread_t *threads;
-    pthread_mutex_t mutex;
-    pthread_cond_t work;         /* a new job (or stop) */
-    pthread_cond_t done;         /* the last worker finished the job */
-    int sleepers;
-    int stop;
-    /* The current job, written before `generation` is bumped. */
-    debertac_task_fn fn;
-    const void *args;
-    int64_t count, chunk;
-    _Atomic int64_t next;
-    _Atomic int active;          /* workers that have not finished the current job */
-    _Atomic uint64_t generation;
-} pool;
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-static void run_chunks(pool *p) {
-    for (;;) {
-        int64_t begin = atomic_fetch_add_explicit(&p->next, p->chunk, memory_order_relaxed);
-        if (begin >= p->count) return;
-        int64_t end = begin + p->chunk < p->count ? begin + p->chunk : p->count;
-        p->fn(p->args, begin, end);
-    }
-}
-
-static void *worker_main(void *arg) {
-    pool *p = arg;
-    uint64_t seen = 0;
-    for (;;) {
-        uint64_t generation;
-        int spins = 0;
-        while ((generation = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
-            if (++spins < SPIN_LIMIT) {
-                cpu_relax();
-                continue;
-            }
-            pthread_mutex_lock(&p->mutex);
-            p->sleepers++;
-            while ((generation = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen)
-                pthread_cond_wait(&p->work, &p->mutex);
-            p->sleepers--;
-            pthread_mutex_unlock(&p->mutex);
-            break;
-        }
-        seen = generation;
-        if (p->stop) return NULL;
-        run_chunks(p);
-        if (atomic_fetch_sub_explicit(&p->active, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&p->mutex);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mutex);
-        }
-    }
-}
-
-static void parallel_for(void *opaque, debertac_task_fn fn, const void *args, int64_t count) {
-    pool *p = opaque;
-    if (count <= 0) return;
-    if (p->started == 0 || count == 1) {
-        fn(args, 0, count);
-        return;
-    }
-    int64_t chunk = count / ((int64_t)p->nthreads * 4);
-    p->fn = fn;
-    p->args = args;
-    p->count = count;
-    p->chunk = chunk < 1 ? 1 : chunk;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->active, p->started, memory_order_relaxed);
-    pthread_mutex_lock(&p->mutex);
-    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
-    if (p->sleepers) pthread_cond_broadcast(&p->work);
-    pthread_mutex_unlock(&p->mutex);
-    run_chunks(p);
-    int spins = 0;
-    while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) {
-        if (++spins < SPIN_LIMIT) {
-            cpu_relax();
-            continue;
-        }
-        pthread_mutex_lock(&p->mutex);
-        while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) pthread_cond_wait(&p->done, &p->mutex);
-        pthread_mutex_unlock(&p->mutex);
-        break;
-    }
-}
-
-static void pool_stop(pool *p) {
-    if (p->started > 0) {
-        pthread_mutex_lock(&p->mutex);
-        p->stop = 1;
-        atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
-        pthread_cond_broadcast(&p->work);
-        pthread_mutex_unlock(&p->mutex);
-        for (int i = 0; i < p->started; i++) pthread_join(p->threads[i], NULL);
-    }
-    free(p->threads);
-    pthread_cond_destroy(&p->work);
-    pthread_cond_destroy(&p->done);
-    pthread_mutex_destroy(&p->mutex);
-}
-
-/* DEBERTAC_NUM_THREADS if it is a positive integer, else the CPUs this thread may run on. */
-static int thread_count(void) {
-    const char *text = getenv("DEBERTAC_NUM_THREADS");
-    if (text && *text) {
-        char *end = NULL;
-        long n = strtol(text, &end, 10);
-        if (end && *end == 0 && n >= 1) return n > 1024 ? 1024 : (int)n;
-    }
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
-        if (n >= 1) return n;
-    }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 1 ? (int)n : 1;
-}
-
-/* Starts nthreads − 1 workers with every signal blocked (signals go to the host's threads). */
-static int pool_start(pool *p, int nthreads) {
-    memset(p, 0, sizeof *p);
-    p->nthreads = nthreads;
-    pthread_mutex_init(&p->mutex, NULL);
-    pthread_cond_init(&p->work, NULL);
-    pthread_cond_init(&p->done, NULL);
-    if (nthreads <= 1) return 1;
-    p->threads = calloc((size_t)nthreads - 1, sizeof(pthread_t));
-    if (!p->threads) return 0;
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    int ok = 1;
-    for (int i = 0; i < nthreads - 1; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
-            ok = 0;
-            break;
-        }
-        p->started++;
-    }
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    return ok;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Sessions.                                                                                  */
 
 struct debertac_session {
@@ -397,7 +187,7 @@ struct debertac_session {
     int64_t arena_size;
     int64_t *offsets;        /* per buffer */
     int32_t *ones, *zeros;   /* default mask and token types, max_batch · max_length */
-    pool pool;
+    debertac_pool pool;
     char error[MESSAGE_SIZE];
 };
 
@@ -501,18 +291,23 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
     s->max_length = max_sequence_length;
     size_t tokens = (size_t)max_batch * (size_t)max_sequence_length;
     s->offsets = calloc((size_t)desc->num_buffers + 1, sizeof(int64_t));
-    s->ones = malloc(tokens * sizeof(int32_t));
-    s->zeros = calloc(tokens, sizeof(int32_t));
-    if (!s->offsets || !s->ones || !s->zeros) goto oom;
-    for (size_t i = 0; i < tokens; i++) s->ones[i] = 1;
+    if (!s->offsets) goto oom;
     s->arena_size = layout_buffers(desc->buffers, desc->num_buffers, max_batch, max_sequence_length, s->offsets);
     if (s->arena_size < 0) goto oom;
+    /* More than the machine's memory can only fail later, and with lazy allocation (overcommit)
+     * it would fail by the OOM killer instead of a status: refuse it now. */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && (double)s->arena_size + 8.0 * (double)tokens > (double)pages * (double)page) goto oom;
+    s->ones = malloc(tokens * sizeof(int32_t));
+    s->zeros = calloc(tokens, sizeof(int32_t));
+    if (!s->ones || !s->zeros) goto oom;
+    for (size_t i = 0; i < tokens; i++) s->ones[i] = 1;
     if (s->arena_size > 0) {
         s->arena = aligned_alloc(ALIGNMENT, (size_t)align_up(s->arena_size));
         if (!s->arena) goto oom;
     }
-    if (!pool_start(&s->pool, thread_count())) {
-        pool_stop(&s->pool);
+    if (!debertac__pool_start(&s->pool, debertac__thread_count())) {
+        debertac__pool_stop(&s->pool);
         free(s->arena);
         free(s->offsets);
         free(s->ones);
@@ -534,7 +329,7 @@ oom:
 
 API void debertac_session_destroy(debertac_session *s) {
     if (!s) return;
-    pool_stop(&s->pool);
+    debertac__pool_stop(&s->pool);
     free(s->arena);
     free(s->offsets);
     free(s->ones);
@@ -610,7 +405,7 @@ API debertac_status debertac_classify(debertac_session *s, int32_t batch, int32_
         .batch = batch,
         .length = length,
         .pool = &s->pool,
-        .parallel_for = parallel_for,
+        .parallel_for = debertac__parallel_for,
     };
     int32_t result = debertac__forward(&exec);
     if (result != 0) return session_fail(s, DEBERTAC_INTERNAL_ERROR, "the forward pass failed with status %d", result);

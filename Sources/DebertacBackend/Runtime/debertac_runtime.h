@@ -27,7 +27,7 @@ typedef void (*debertac_task_fn)(const void *args, int64_t begin, int64_t end);
 typedef void (*debertac_parallel_for_fn)(void *pool, debertac_task_fn fn, const void *args, int64_t count);
 
 /* Everything one forward pass reads: built by debertac_classify, read by debertac__forward.
- * The generated code mirrors this layout field by field (ExecFrame in DebertacBackend). */
+ * The generated code mirrors this layout field by field (ExecField in ExecutionPlan.swift). */
 typedef struct debertac_exec {
     const char *weights;             /* 0: weights payload, 64-byte aligned */
     char *arena;                     /* 1: session arena, 64-byte aligned */

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The opt-in heavy check of the backend on a 1.5B-parameter model of the deberta-v2-xxlarge-mnli shape
+# (6.6 GB of fp32 weights, past the 2 GB reach of 32-bit relocations):
+#
+#   scripts/large_model_check.sh [WORKDIR]          # default /tmp/debertac-large; needs ~20 GB free, ~6 minutes
+#
+# Makes the checkpoint (scripts/make_large_checkpoint.py, needs torch + transformers), builds debertac in
+# release mode, compiles the checkpoint with weights embedded and with --external-weights under
+# /usr/bin/time -v, then loads each .so with dlopen and classifies a 128-token pair, printing compile time,
+# peak compile RSS, .so size, dlopen / open time and latency. Deletes everything it made at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+work="${1:-/tmp/debertac-large}"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+
+echo "== checkpoint" >&2
+python3 scripts/make_large_checkpoint.py "$work/model"
+scratch="${DEBERTAC_SCRATCH_PATH:-.build}"   # another SwiftPM scratch path avoids a shared build lock
+swift build -c release --scratch-path "$scratch" --product debertac --quiet
+debertac="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/debertac"
+
+cat > "$work/bench.c" <<'EOF'
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "debertac.h"
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+#define LOAD(name) typeof(&name) p_##name = (typeof(&name))dlsym(lib, #name)
+int main(int argc, char **argv) {
+    int T = 128, runs = 5;
+    double t0 = now();
+    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (!lib) { printf("%s\n", dlerror()); return 1; }
+    double t1 = now();
+    LOAD(debertac_model_open); LOAD(debertac_session_create); LOAD(debertac_classify);
+    LOAD(debertac_session_last_error); LOAD(debertac_open_error);
+    debertac_model *m; debertac_session *s;
+    if (p_debertac_model_open(NULL, &m)) { printf("open: %s\n", p_debertac_open_error()); return 1; }
+    double t2 = now();
+    if (p_debertac_session_create(m, 1, T, &s)) { printf("session: %s\n", p_debertac_open_error()); return 1; }
+    int32_t ids[128];
+    srand(1);
+    for (int i = 0; i < T; i++) ids[i] = 5 + rand() % 128000;
+    ids[0] = 1; ids[60] = 2; ids[T - 1] = 2;      /* [CLS] premise [SEP] hypothesis [SEP] */
+    float logits[3];
+    printf("dlopen %.3f s, model_open %.3f s\n", t1 - t0, t2 - t1);
+    for (int r = 0; r < runs; r++) {
+        double a = now();
+        if (p_debertac_classify(s, 1, T, ids, NULL, NULL, logits)) { printf("%s\n", p_debertac_session_last_error(s)); return 1; }
+        printf("classify 1 x %d: %.0f ms (logits %.4f %.4f %.4f)\n", T, (now() - a) * 1e3, logits[0], logits[1], logits[2]);
+    }
+    return 0;
+}
+EOF
+cc -O2 -I include "$work/bench.c" -o "$work/bench" -ldl
+
+for mode in embedded external; do
+    flags=()
+    [ "$mode" = external ] && flags=(--external-weights)
+    mkdir -p "$work/$mode"
+    echo "== compile ($mode)" >&2
+    if ! /usr/bin/time -v "$debertac" compile "$work/model" -o "$work/$mode/nli.so" --quiet "${flags[@]}" 2> "$work/time.txt"; then
+        cat "$work/time.txt" >&2
+        exit 1
+    fi
+    grep -E "Elapsed|Maximum resident" "$work/time.txt"
+    ls -l "$work/$mode"
+    sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true   # cold page cache when root
+    "$work/bench" "$work/$mode/nli.so"
+    rm -rf "$work/$mode"
+done
