@@ -42,6 +42,7 @@ module() {
         swiftc "${flags[@]}" -enable-testing -wmo -num-threads 0 -module-name "$name" -I "$out/modules" \
             -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
             -c "${sources[@]}" -o "$out/obj/$name.o"
+        touch "$out/obj/$name.o"  # swiftc keeps the old file (and time) when the object is unchanged
     fi
 }
 
@@ -58,5 +59,6 @@ for target in "${targets[@]}"; do
         echo "fuzz: linking fuzz-$target" >&2
         swiftc "${flags[@]}" -module-name "fuzz_${target//-/_}" -I "$out/modules" \
             Fuzz/Support/*.swift "Fuzz/$target/main.swift" "${objects[@]}" -o "$binary"
+        touch "$binary"
     fi
 done

@@ -217,18 +217,27 @@ def ensure_onnx(shape, checkpoint: Path, cache: Path, logs: Path, exporter: str,
     if out.exists() and stamp_matches(stamp_path, stamp):
         return {"path": out, **json.loads(stamp_path.read_text()), "cached": True}
     log(f"{shape.name}: exporting ONNX ({exporter} exporter, opset {opset})")
-    log_path = logs / f"{shape.name}-onnx-export.log"
-    result = run_measured([sys.executable, str(HERE / "checkpoints.py"), "export", str(checkpoint), str(out),
-                           "--exporter", exporter, "--opset", str(opset)], log_path)
-    if result["returncode"] != 0:
-        raise EngineFailure(f"ONNX export failed (log {log_path}):\n{tail(log_path)}")
+    raw = out.parent.with_name(out.parent.name + ".raw") / out.name
+    script = str(HERE / "checkpoints.py")
+    result = {"wall_s": 0.0, "maxrss_kb": 0}
+    for step, argv in (("export", [script, "export", str(checkpoint), str(raw), "--exporter", exporter,
+                                   "--opset", str(opset)]),
+                       ("single-file", [script, "single-file", str(raw.parent), str(out)])):
+        log_path = logs / f"{shape.name}-onnx-{step}.log"
+        r = run_measured([sys.executable] + argv, log_path)
+        if r["returncode"] != 0:
+            raise EngineFailure(f"ONNX {step} failed (log {log_path}):\n{tail(log_path)}")
+        result = {"wall_s": result["wall_s"] + r["wall_s"], "maxrss_kb": max(result["maxrss_kb"], r["maxrss_kb"])}
     info = {**stamp, "seconds": result["wall_s"], "maxrss_kb": result["maxrss_kb"],
             "bytes": sum(p.stat().st_size for p in out.parent.iterdir())}
     stamp_path.write_text(json.dumps(info, indent=1))
     return {"path": out, **info, "cached": False}
 
 
-def compile_debertac(shape, checkpoint: Path, debertac: Path, cache: Path, logs: Path, reuse: bool) -> dict:
+def compile_debertac(shape, checkpoint: Path, debertac: Path, cache: Path, logs: Path, reuse: bool,
+                     unavailable: str | None) -> dict:
+    if unavailable:
+        raise EngineFailure(unavailable)
     out = cache / shape.name / "model.so"
     if reuse and out.exists():
         return {"path": out, "cached": True}
@@ -505,6 +514,8 @@ def parse_args(argv):
     parser.add_argument("--opset", type=int, default=17)
     parser.add_argument("--debertac", type=Path, default=REPO / ".build-bench" / "release" / "debertac",
                         help="the debertac binary (default .build-bench/release/debertac)")
+    parser.add_argument("--debertac-unavailable", metavar="REASON",
+                        help="do not compile: report debertac as failed for this reason (run.sh: the build failed)")
     parser.add_argument("--reuse-so", action="store_true", help="reuse a cached model.so instead of compiling")
     parser.add_argument("--cache", type=Path, default=HERE / "cache")
     parser.add_argument("--timeout", type=float, default=900, help="seconds a worker may take to answer")
@@ -513,6 +524,8 @@ def parse_args(argv):
     parser.add_argument("--docs", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, help="write the raw results here (default: CACHE/results-TIME.json)")
     parser.add_argument("--install-only", action="store_true", help="install missing Python packages and exit")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="make the checkpoints, .so files and ONNX exports, then exit (nothing is timed)")
     args = parser.parse_args(argv)
     args.shapes = args.shapes.split(",") if args.shapes else (QUICK_SHAPES if args.quick else FULL_SHAPES)
     for name in args.shapes:
@@ -548,7 +561,8 @@ def main(argv) -> int:
         a = artifacts[name] = {"checkpoint": ensure_checkpoint(shape, args.cache, logs)}
         if "debertac" in args.engines:
             try:
-                a["debertac"] = compile_debertac(shape, a["checkpoint"], args.debertac, args.cache, logs, args.reuse_so)
+                a["debertac"] = compile_debertac(shape, a["checkpoint"], args.debertac, args.cache, logs, args.reuse_so,
+                                                 args.debertac_unavailable)
             except EngineFailure as error:
                 log(f"{name}: debertac unavailable: {error}")
                 a["debertac_error"] = str(error)
@@ -558,6 +572,9 @@ def main(argv) -> int:
             except EngineFailure as error:
                 log(f"{name}: ONNX unavailable: {error}")
                 a["onnx_error"] = str(error)
+    if args.prepare_only:
+        log(f"artifacts ready in {args.cache} after {(time.time() - started) / 60:.1f} min")
+        return 0
     so = next((a["debertac"]["path"] for a in artifacts.values() if "debertac" in a), None)
     sgemm = measure_sgemm(args.shapes, args.threads, blas_library(so), logs,
                           3 if args.quick else args.sgemm_reps)

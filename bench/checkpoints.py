@@ -2,9 +2,11 @@
 memory is returned to the system when it exits:
 
     python3 bench/checkpoints.py make SHAPE DIR             # DIR/config.json + DIR/model.safetensors
-    python3 bench/checkpoints.py export DIR OUTDIR/model.onnx [--exporter legacy|dynamo] [--opset 17]
+    python3 bench/checkpoints.py export DIR RAWDIR/model.onnx [--exporter legacy|dynamo] [--opset 17]
+    python3 bench/checkpoints.py single-file RAWDIR OUTDIR/model.onnx
 
-OUTDIR is replaced as a whole and holds nothing but the export (the .onnx and its external data).
+An output directory is replaced as a whole and holds nothing but the export. `single-file` rewrites an
+export as the .onnx plus one external-data file (and deletes RAWDIR).
 
 Weights: the tensor names and shapes come from a meta-device DebertaV2ForSequenceClassification (no
 memory); values are windows of one N(0, 1) pool at random offsets (as scripts/make_large_checkpoint.py
@@ -15,7 +17,6 @@ every logit ~0.01, where a wrong kernel hides inside any sensible tolerance.
 """
 
 import argparse
-import gc
 import json
 import shutil
 import sys
@@ -118,27 +119,35 @@ def export(checkpoint: Path, out: Path, exporter: str, opset: int) -> None:
                                         dynamic_shapes={"input_ids": {0: batch, 1: sequence},
                                                         "attention_mask": {0: batch, 1: sequence}})
             program.save(str(tmp / out.name), external_data=True)
-    if exporter == "legacy":
-        # The legacy exporter embeds the weights in the .onnx below 2 GB and writes one file per tensor
-        # above; store both as the dynamo exporter does, in one external-data file. ONNX Runtime maps such
-        # a file instead of copying it, so its RSS does not depend on which side of 2 GB a model falls.
-        del model
-        gc.collect()
-        import onnx
-        graph = onnx.load(str(tmp / out.name))
-        single = directory.with_name(directory.name + ".tmp2")
-        shutil.rmtree(single, ignore_errors=True)
-        single.mkdir()
-        onnx.save_model(graph, str(single / out.name), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=out.name + ".data", size_threshold=1024)
-        del graph
-        shutil.rmtree(tmp)
-        tmp = single
     shutil.rmtree(directory, ignore_errors=True)
     tmp.rename(directory)
     size = sum(p.stat().st_size for p in directory.iterdir())
     print(f"onnx ({exporter}, opset {opset}): {size / 2**20:.0f} MiB in {time.time() - start:.1f} s -> {out}",
           file=sys.stderr)
+
+
+def single_file(source: Path, out: Path) -> None:
+    """Rewrites the export in source/ (any layout) as out: the graph plus one external-data file.
+
+    The legacy exporter embeds the weights in the .onnx below 2 GB and writes one file per tensor above;
+    the dynamo exporter writes one .data file. ONNX Runtime maps such a file instead of copying it, so
+    storing every export this way keeps its RSS independent of the exporter and of the 2 GB line. A
+    separate step (and process) from the export, so torch's copy of the weights is gone by now.
+    """
+    import onnx
+    start = time.time()
+    directory = out.parent
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    graph = onnx.load(str(source / out.name))
+    onnx.save_model(graph, str(tmp / out.name), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=out.name + ".data", size_threshold=1024)
+    del graph
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)
+    shutil.rmtree(source)
+    print(f"onnx rewritten with one external-data file in {time.time() - start:.1f} s -> {out}", file=sys.stderr)
 
 
 def main(argv) -> int:
@@ -152,12 +161,17 @@ def main(argv) -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--exporter", choices=["legacy", "dynamo"], default="legacy")
     p.add_argument("--opset", type=int, default=17)
+    p = sub.add_parser("single-file")
+    p.add_argument("source", type=Path)
+    p.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, len(__import__("os").sched_getaffinity(0))))
     if args.command == "make":
         make(args.shape, args.out)
-    else:
+    elif args.command == "export":
         export(args.checkpoint, args.out, args.exporter, args.opset)
+    else:
+        single_file(args.source, args.out)
     return 0
 
 

@@ -276,8 +276,10 @@ Every engine computes in fp32. Engines:
 - **debertac**: `debertac compile CHECKPOINT -o model.so`, driven through its C ABI with ctypes
   (`debertac_model_open`, `debertac_session_create`, `debertac_classify`), `DEBERTAC_NUM_THREADS` = all cores.
 - **ONNX Runtime**: the checkpoint exported with `torch.onnx.export` (legacy TorchScript exporter,
-  `dynamo=False`, opset 17, dynamic batch and sequence axes), CPU execution provider, `ORT_ENABLE_ALL`,
-  `intra_op_num_threads` = all cores, sequential execution.
+  `dynamo=False`, opset 17, dynamic batch and sequence axes, traced at 2 × 48 so that no benchmark shape
+  is baked in), stored as the graph plus one external-data file; CPU execution provider, `ORT_ENABLE_ALL`,
+  `intra_op_num_threads` = all cores, sequential execution. (The dynamo exporter gives the same logits
+  with torch 2.15 and transformers 5.24: `--onnx-exporter dynamo`.)
 - **OpenVINO**: the same ONNX file, `compile_model(..., "CPU")` with `INFERENCE_PRECISION_HINT` f32,
   `INFERENCE_NUM_THREADS` = all cores, `PERFORMANCE_HINT` LATENCY, one stream, dynamic shapes.
 - **PyTorch eager**: `from_pretrained(..., dtype=float32)`, `eval()`, `torch.inference_mode()`,
@@ -296,8 +298,20 @@ and the timed rounds run; in a round every engine classifies the input once, eng
 rotated each round, with a 50 ms pause between calls so that no engine's spinning worker threads overlap
 the next engine's call. The tables quote medians with the interquartile range and min–max. When four
 copies of a shape do not fit in RAM (xxlarge: about 6 GB of fp32 weights per engine on a 23 GB machine),
-the engines run **sequentially** instead: one engine in memory at a time, PyTorch first. The run also
+the engines run **sequentially** instead: one engine in memory at a time, PyTorch first, each engine
+checked right before it is timed (a mismatch still stops the run and nothing is reported). The run also
 records how much CPU other processes used while timing; above 0.1 cores the notes flag the numbers as noisy.
+
+Memory: peak RSS counts the pages a process touched. An engine that maps its weights from a file
+(debertac maps its .so, ONNX Runtime the external-data file, PyTorch may map fp32 safetensors) never
+reads the rows of the 128100-row word-embedding table that no input token uses (for base that table is
+394 MB of the 738 MB of weights) and shows less than the weight size; an engine that copies or converts
+its weights (OpenVINO; PyTorch on the fp16 xxlarge checkpoint) counts all of them. The compiler's peak
+RSS is that of the largest process of the compile (debertac itself, or the assembler and linker it runs).
+
+Reference points measured by the issue author on this machine (base, 1 × 128, 2 cores): ONNX Runtime
+≈ 140 ms, OpenVINO f32 ≈ 157 ms, PyTorch eager ≈ 315 ms, sgemm ≈ 190 GFLOP/s on the FFN shapes; a run
+far from these was probably disturbed.
 
 ## FLOP count of the forward pass
 
@@ -318,8 +332,8 @@ the T queries (keys) with those W position rows per head: 2·B·T·W·H each. (H
 against all 512 rows and gathers: 24.76 instead of 23.55 GFLOP at base 1 × 128.)
 
 Not counted: the position projections `key_proj(R)` and `query_proj(R)` of the 512-row relative table,
-which depend on weights alone. debertac folds them at compile time and ONNX Runtime / OpenVINO constant-fold
-them, but PyTorch eager recomputes them in every forward pass ({hf_base:.1f} GFLOP extra for base,
+which depend on weights alone. debertac folds them at compile time (`fold-constants`) and ONNX Runtime
+and OpenVINO constant-fold them when they load the graph (checked in their optimised graphs), but PyTorch eager recomputes them in every forward pass ({hf_base:.1f} GFLOP extra for base,
 {hf_xxl:.0f} for xxlarge), so PyTorch's GFLOP/s column understates the work it does. Softmax, LayerNorm,
 GELU, gathers and the embedding lookup are under 1 % and left out.
 

@@ -11,12 +11,20 @@ python=${PYTHON:-python3}
 scripts/setup.sh                                         # LLVM 19, OpenBLAS, a C compiler (idempotent)
 "$python" bench/bench.py --install-only                  # pip-installs missing Python packages, quietly
 
+# If the tree does not build, the other engines are still measured and the debertac rows say why.
 echo "bench: building debertac (release, .build-bench)" >&2
-swift build -c release --scratch-path .build-bench --product debertac 2>&1 | tail -n 1 >&2
+mkdir -p bench/cache/logs
+unavailable=()
+if swift build -c release --scratch-path .build-bench --product debertac > bench/cache/logs/swift-build.log 2>&1; then
+    tail -n 1 bench/cache/logs/swift-build.log >&2
+else
+    grep -m 5 "error:" bench/cache/logs/swift-build.log >&2 || tail -n 5 bench/cache/logs/swift-build.log >&2
+    unavailable=(--debertac-unavailable "swift build failed (bench/cache/logs/swift-build.log)")
+fi
 
 docs=(--write-docs)
 for arg in "$@"; do
     [ "$arg" = "--quick" ] && docs=()
 done
 export BENCH_COMMAND="bench/run.sh${*:+ $*}"
-exec "$python" bench/bench.py --debertac .build-bench/release/debertac "${docs[@]}" "$@"
+exec "$python" bench/bench.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${docs[@]}" "$@"

@@ -58,7 +58,8 @@ for target in "${targets[@]}"; do
     if ((status != 0)); then
         result="FAILED ($status)"
         failed+=("$target")
-        grep -E "ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$log" | head -8 | sed 's/^/    /' >&2
+        { grep -E "ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$log" | head -6
+          grep -E "^ +#[0-9]+ .*/(Sources|Fuzz)/" "$log" | head -3; } | sed 's/^/    /' >&2
     fi
     summary+=("$(printf '%-13s %-11s %10s %9s %6s %7s %8s %9s %6s' "$target" "$result" "${runs:-?}" \
         "$(stat average_exec_per_sec)" "$(field cov)" "$(field ft)" "$(field corp | cut -d/ -f1)" \

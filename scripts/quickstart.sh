@@ -13,9 +13,10 @@ echo "== debertac inspect examples/tiny-nli"
 "$debertac" inspect examples/tiny-nli
 
 echo "== debertac compile examples/tiny-nli -o nli.so, then run it natively (debertac run, examples/c)"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-"$debertac" compile examples/tiny-nli -o "$tmp/nli.so"
-"$debertac" run "$tmp/nli.so" --input examples/tiny-nli/input.json
-cc -I include examples/c/classify.c -o "$tmp/classify" -ldl -lm
-"$tmp/classify" "$tmp/nli.so" "85 95 69 71|94 48 24" "38 94 78|15 5 56"
+out=.build/quickstart   # git-ignored; keep the results to play with
+mkdir -p "$out"
+"$debertac" compile examples/tiny-nli -o "$out/nli.so"
+"$debertac" run "$out/nli.so" --input examples/tiny-nli/input.json
+cc -I include examples/c/classify.c -o "$out/classify" -ldl -lm
+"$out/classify" "$out/nli.so" "85 95 69 71|94 48 24" "38 94 78|15 5 56"
+echo "== done: $out/nli.so, its header $out/debertac.h, and the C host $out/classify"

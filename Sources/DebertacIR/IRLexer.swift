@@ -33,6 +33,9 @@ enum IRToken: Equatable, Sendable {
 /// The parser asks for one token at a time so that it can read a type body
 /// (`BxTx32xf32`) with `typeBody()`, whose digits and letters would otherwise run together.
 struct IRLexer {
+    /// Largest magnitude of an integer literal or a static dimension in IR text (`Int32.max`).
+    static let maximumInteger = Int(Int32.max)
+
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
@@ -167,7 +170,11 @@ struct IRLexer {
             guard let value = Double(text) else { throw IRParseError(start, "invalid float '\(text)'") }
             return .float(value)
         }
-        guard let value = Int(text) else { throw IRParseError(start, "integer '\(text)' does not fit in 64 bits") }
+        // Sizes, indices and attributes of real models fit in 32 bits; bounding them here keeps
+        // every type rule's arithmetic (2·padding + 1, start + count, row sums) free of overflow.
+        guard let value = Int(text), abs(value) <= IRLexer.maximumInteger else {
+            throw IRParseError(start, "integer '\(text)' is outside ±\(IRLexer.maximumInteger)")
+        }
         return .integer(value)
     }
 

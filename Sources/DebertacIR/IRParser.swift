@@ -255,6 +255,9 @@ struct IRParser {
                 guard !part.isEmpty, part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(part) else {
                     throw IRParseError(location, "invalid dimension '\(part)' (expected 'B', 'T' or a size)")
                 }
+                guard n <= IRLexer.maximumInteger else {
+                    throw IRParseError(location, "dimension \(part) is larger than \(IRLexer.maximumInteger)")
+                }
                 shape.append(.fixed(n))
             }
             column += part.utf8.count + 1

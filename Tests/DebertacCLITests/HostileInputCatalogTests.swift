@@ -90,8 +90,9 @@ import Testing
     static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
         let scratch = try Scratch()
         let out = scratch.path + "/stdout", err = scratch.path + "/stderr"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.executable)
         process.arguments = arguments
