@@ -72,15 +72,14 @@ class TorchEngine(Engine):
         import torch
         torch.set_num_threads(self.args.threads)
         torch.set_num_interop_threads(1)
-        import transformers  # noqa: F401 (part of the import cost)
+        import transformers  # part of the import cost
+        self.versions = f"torch {torch.__version__}, transformers {transformers.__version__}"
 
     def load(self):
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from checkpoints import load_torch_model
         self.model = load_torch_model(self.args.checkpoint)
-        import transformers
-        return f"torch {torch.__version__}, transformers {transformers.__version__}, eager fp32, " \
-               f"inference_mode, {torch.get_num_threads()} threads"
+        return f"{self.versions}, eager fp32, inference_mode, {torch.get_num_threads()} threads"
 
     def convert(self, ids, mask):
         return torch.from_numpy(ids), torch.from_numpy(mask)

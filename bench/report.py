@@ -101,7 +101,7 @@ def sgemm_rates(sgemm, threads):
 
 def tables(results) -> str:
     m, threads = results["machine"], results["machine"]["threads"]
-    out = [f"Machine: {m['cpu']}, {m['usable_cpus']} cores, {m['ram_gib']:.0f} GiB RAM, {m['os']}; "
+    out = [f"Machine: {m['cpu']}, {m['usable_cpus']} cores, {m['ram_gib']:.1f} GiB RAM, {m['os']}; "
            f"every engine uses {threads} threads. Load average {m['loadavg']} at the start, {m['loadavg_end']} at the end.",
            ""]
     rates, peak = sgemm_rates(results["sgemm"], threads)
@@ -109,7 +109,7 @@ def tables(results) -> str:
     # Latency and throughput.
     rows, speedups, roofline, agreement = [], [], [], []
     for name, r in results["shapes"].items():
-        shape, med = SHAPES[name], medians(r)
+        med = medians(r)
         for case in (c for c in r["cases"] if c["timed"]):
             case_name, batch = case["name"], case["batch"]
             flops = r["flops"][case_name]["total"]
@@ -305,8 +305,8 @@ records how much CPU other processes used while timing; above 0.1 cores the note
 Memory: peak RSS counts the pages a process touched. An engine that maps its weights from a file
 (debertac maps its .so, ONNX Runtime the external-data file, PyTorch may map fp32 safetensors) never
 reads the rows of the 128100-row word-embedding table that no input token uses (for base that table is
-394 MB of the 738 MB of weights) and shows less than the weight size; an engine that copies or converts
-its weights (OpenVINO; PyTorch on the fp16 xxlarge checkpoint) counts all of them. The compiler's peak
+394 MB of the 738 MB of weights); an engine that copies, converts or re-packs its weights (OpenVINO;
+ONNX Runtime's pre-packed matrices; PyTorch on the fp16 xxlarge checkpoint) counts those copies. The compiler's peak
 RSS is that of the largest process of the compile (debertac itself, or the assembler and linker it runs).
 
 Reference points measured by the issue author on this machine (base, 1 × 128, 2 cores): ONNX Runtime

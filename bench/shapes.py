@@ -5,7 +5,7 @@ import it cheaply.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MNLI = {"0": "CONTRADICTION", "1": "NEUTRAL", "2": "ENTAILMENT"}
 
