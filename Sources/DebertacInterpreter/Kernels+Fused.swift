@@ -1,4 +1,3 @@
-import CBLAS
 import DebertacIR
 #if canImport(Glibc)
 import Glibc
@@ -103,15 +102,15 @@ extension Kernels {
         for b in 0..<batch {
             let rowBase = b * length * rowStride
             for h in 0..<heads {
-                gemm(q.0, q.1 + rowBase + h * d, rowStride, k.0, k.1 + rowBase + h * d, rowStride, transposeB: true,
-                     &scores, 0, length, m: length, n: length, k: d)
+                gemm(q.0, offset: q.1 + rowBase + h * d, ld: rowStride, k.0, offset: k.1 + rowBase + h * d, ld: rowStride,
+                     transposeB: true, into: &scores, offset: 0, ld: length, m: length, n: length, k: d)
                 if let posKey {
-                    gemm(q.0, q.1 + rowBase + h * d, rowStride, posKey.floats, lo * width + h * d, width, transposeB: true,
-                         &c2p, 0, reach, m: length, n: reach, k: d)
+                    gemm(q.0, offset: q.1 + rowBase + h * d, ld: rowStride, posKey.floats, offset: lo * width + h * d, ld: width,
+                         transposeB: true, into: &c2p, offset: 0, ld: reach, m: length, n: reach, k: d)
                 }
                 if let posQuery {
-                    gemm(k.0, k.1 + rowBase + h * d, rowStride, posQuery.floats, lo * width + h * d, width, transposeB: true,
-                         &p2c, 0, reach, m: length, n: reach, k: d)
+                    gemm(k.0, offset: k.1 + rowBase + h * d, ld: rowStride, posQuery.floats, offset: lo * width + h * d, ld: width,
+                         transposeB: true, into: &p2c, offset: 0, ld: reach, m: length, n: reach, k: d)
                 }
                 for i in 0..<length {
                     let row = i * length
@@ -133,33 +132,11 @@ extension Kernels {
                     }
                     for j in 0..<length { scores[row + j] = Float(Double(exps[j]) / sum) }
                 }
-                gemm(scores, 0, length, v.0, v.1 + rowBase + h * d, rowStride, transposeB: false,
-                     &out, b * length * width + h * d, width, m: length, n: d, k: length)
+                gemm(scores, offset: 0, ld: length, v.0, offset: v.1 + rowBase + h * d, ld: rowStride,
+                     transposeB: false, into: &out, offset: b * length * width + h * d, ld: width, m: length, n: d, k: length)
             }
         }
         return HostTensor(shape: [batch, length, width], floats: out)
     }
 
-    /// `C[m, n] = A[m, k] · B` (B `[k, n]`, or `[n, k]` when `transposeB`), row-major blocks
-    /// at element offsets with leading dimensions; C is overwritten.
-    private static func gemm(
-        _ a: [Float], _ aOffset: Int, _ lda: Int, _ b: [Float], _ bOffset: Int, _ ldb: Int, transposeB: Bool,
-        _ c: inout [Float], _ cOffset: Int, _ ldc: Int, m: Int, n: Int, k: Int
-    ) {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            for row in 0..<m { for col in 0..<n { c[cOffset + row * ldc + col] = 0 } }
-            return
-        }
-        a.withUnsafeBufferPointer { ap in
-            b.withUnsafeBufferPointer { bp in
-                c.withUnsafeMutableBufferPointer { cp in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k),
-                                1, ap.baseAddress! + aOffset, Int32(lda), bp.baseAddress! + bOffset, Int32(ldb),
-                                0, cp.baseAddress! + cOffset, Int32(ldc))
-                }
-            }
-        }
-    }
 }
