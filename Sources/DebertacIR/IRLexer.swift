@@ -172,7 +172,7 @@ struct IRLexer {
         }
         // Sizes, indices and attributes of real models fit in 32 bits; bounding them here keeps
         // every type rule's arithmetic (2·padding + 1, start + count, row sums) free of overflow.
-        guard let value = Int(text), abs(value) <= IRLexer.maximumInteger else {
+        guard let value = Int(text), value.magnitude <= UInt(IRLexer.maximumInteger) else {
             throw IRParseError(start, "integer '\(text)' is outside ±\(IRLexer.maximumInteger)")
         }
         return .integer(value)

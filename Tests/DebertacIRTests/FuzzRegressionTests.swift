@@ -24,5 +24,8 @@ import Testing
         #expect(throws: Never.self) { _ = try Graph.parse(ok) }
         let tooBig = ok.replacingOccurrences(of: "2147483647", with: "2147483648")
         #expect(throws: IRParseError.self) { _ = try Graph.parse(tooBig) }
+        // Int.min has no positive counterpart: bounding it must not trap.
+        let intMin = "// debertac IR\ngraph @g(%x: tensor<4xf32>) -> tensor<4xf32> {\n  %y = scale(%x) {factor = -9223372036854775808} : tensor<4xf32>\n  return %y\n}\n"
+        #expect(throws: IRParseError.self) { _ = try Graph.parse(intMin) }
     }
 }
