@@ -80,15 +80,15 @@ public enum Backend {
         let plan = try ExecutionPlan(graph: graph)                                    // 1. storage and schedule
 
         say("generating code for \(plan.schedule.count) ops")
+        let machine = try TargetMachine(options.target)
         let code = CodeBuilder(moduleName: graph.name)
         let weights = WeightsLayout()
         let emitter = ModuleEmitter(graph: graph, plan: plan, weights: weights, code: code,
-                                    maxSequenceLength: config.maxPositionEmbeddings)
+                                    maxSequenceLength: config.maxPositionEmbeddings, vectorRegisters: machine.vectorRegisters)
         try emitter.emit()                                                             // 2. kernels + entry
         if let problem = code.verify() { throw .invalidModule(problem) }
 
-        let machine = try TargetMachine(options.target)                                // 3. O3 for the CPU
-        machine.configure(code)
+        machine.configure(code)                                                        // 3. O3 for the CPU
         say("optimising (O3, cpu \(machine.cpu))")
         try machine.optimize(code)
 
@@ -129,7 +129,7 @@ public enum Backend {
             say("linking")                                                              // 5. cc -shared
             let info = modelInfo(config: config, machine: machine, options: options, weights: weights, digest: digest)
             let descriptor = ModelDescriptor(config: config, plan: plan, weightsSize: weights.size, digest: digest,
-                                             embedded: !options.externalWeights, info: info)
+                                             embedded: !options.externalWeights, info: info, workspace: emitter.workspace)
             try writeFile(directory.file("model.c"), descriptor.source)
             for (name, bytes) in runtimeSources { try writeFile(directory.file(name), bytes: bytes) }
             try writeFile(directory.file("exports.map"), ModelDescriptor.exports)

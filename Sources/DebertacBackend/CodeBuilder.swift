@@ -114,6 +114,7 @@ final class CodeBuilder {
     func sext(_ v: IRValue) -> IRValue { LLVMBuildSExt(builder, v, i64, "")! }
     func trunc32(_ v: IRValue) -> IRValue { LLVMBuildTrunc(builder, v, i32, "")! }
     func and(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildAnd(builder, a, b, "")! }
+    func not(_ a: IRValue) -> IRValue { LLVMBuildNot(builder, a, "")! }
     func shl(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildShl(builder, a, b, "")! }
     /// Two's-complement add and multiply (i32 tensors wrap, as the interpreter's `&+`, `&*`).
     func wrappingAdd(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildAdd(builder, a, b, "")! }

@@ -1,11 +1,12 @@
+internal import CLLVM
 import DebertacIR
 
 /// Disentangled attention: the unfused score terms (`c2p_scores`, `p2c_scores`),
 /// `masked_softmax`, and the fused `disentangled_attention(_qkv)` kernel.
 ///
-/// Every kernel here works one query row (b, h, i) per task and keeps at most one row of
-/// scores, in a stack array of T floats: no `[B, H, T, T]` tensor in the fused kernel, no
-/// heap, and nothing that depends on which thread runs the row.
+/// The unfused kernels work one query row (b, h, i) per task. The fused kernel works one head
+/// (b, h) per task, with that head's score matrices in the running thread's workspace: no
+/// `[B, H, T, T]` tensor, no heap, and nothing that depends on which thread runs the head.
 extension ModuleEmitter {
     /// Σ_c x[c] · y[c] over a head of `d` floats.
     func dot(_ x: IRValue, _ y: IRValue, _ d: Int) -> IRValue {
@@ -56,7 +57,7 @@ extension ModuleEmitter {
     private func softmaxRow(_ row: IRValue, _ out: IRValue, length t: IRValue) {
         let maximum = code.reassociating {
             code.loop(code.i64(0), t, carrying: [code.f32(-.infinity)]) { j, acc in
-                [code.fmax(acc[0], code.load(code.f32, row, j))]
+                [code.floatIntrinsic("maximum", [acc[0], code.load(code.f32, row, j)])]
             }[0]
         }
         let sum = code.reassociating {
@@ -99,10 +100,22 @@ extension ModuleEmitter {
     }
 
     /// `disentangled_attention(q, k, v, mask, pos_key?, pos_query?, rel_table?)` and the
-    /// packed `_qkv` form: per query row (b, h, i), the scores
-    /// `((q_i·k_j + [c2p] q_i·pos_key[idx]) + [p2c] k_j·pos_query[idx]) · scale` with
-    /// `idx = rel_table[clamp(i − j, −R, R) + R]` (the unfused graph's order of additions),
-    /// masked softmax, and `Σ_j p_j · v_j` into head h's columns of row i.
+    /// packed `_qkv` form, one task per (b, h), every product on the packed matrix kernel
+    /// (`multiplyPanels`), in the running thread's workspace:
+    ///
+    /// 1. pack Kᵀ and V, and the position rows `lo ... hi` that i − j ∈ (−T, T) reaches, of
+    ///    pos_key [c2p] and pos_query [p2c], for this head;
+    /// 2. `S = Q·Kᵀ` (T × T);
+    /// 3. [c2p] per block of query rows i, `C = Q_block · pos_key[…]ᵀ` over just the panels of
+    ///    position rows those rows reach, then `S_ij += C[i, idx]` with
+    ///    `idx = rel_table[clamp(i − j, −R, R) + R]`;
+    /// 4. [p2c] per block of keys j, `P = K_block · pos_query[…]ᵀ` likewise, then
+    ///    `S_ij += P[j, idx]` (so each score is `(q·k + c2p) + p2c`, the unfused graph's order);
+    /// 5. per row, `· scale`, −FLT_MAX where `mask[b, i] · mask[b, j] = 0`, softmax;
+    /// 6. `out[b, :, h] = S · V` into head h's columns.
+    ///
+    /// A block's position product has one register block of rows and at most N (position
+    /// rows, rounded up to panels) columns, so everything a block reads stays in cache.
     func lowerDisentangledAttention(_ op: Op) throws(BackendError) {
         let packed = op.kind == .disentangledAttentionQKV
         let c2p = op.attributes["c2p"]?.intValue == 1, p2c = op.attributes["p2c"]?.intValue == 1
@@ -118,59 +131,172 @@ extension ModuleEmitter {
         if p2c { next += 1 }
         var tableIndex: Int?
         var radius = 0
+        var positionRows = 0
         if c2p || p2c {
             tableIndex = next
             guard let n = graph.type(of: op.operands[next]).shape[0].staticSize else { throw unsupported(op, "dynamic rel_table") }
             radius = (n - 1) / 2
+            for index in [posKeyIndex, posQueryIndex].compactMap({ $0 }) {
+                guard let rows = graph.type(of: op.operands[index]).shape[0].staticSize else {
+                    throw unsupported(op, "dynamic position embeddings")
+                }
+                positionRows = max(positionRows, rows)
+            }
         }
         let out = op.operands.count
         let stride = packed ? 3 * width : width
         // Column offsets of q, k, v within their rows, and which pointer holds each.
         let (qPointer, kPointer, vPointer) = packed ? (0, 0, 0) : (0, 1, 2)
         let (qColumn, kColumn, vColumn) = packed ? (0, width, 2 * width) : (0, 0, 0)
+        let panel = gemm.columns, block = gemm.rows
+        let paddedHead = (d + panel - 1) / panel * panel
+        let paddedPositions = (positionRows + panel - 1) / panel * panel
+        let terms = (c2p ? 1 : 0) + (p2c ? 1 : 0)
+        // S (T²), Kᵀ panels (≤ (T + 31)·d), V panels (T·d rounded up to panels), and per term the
+        // packed position rows and one block's product.
+        requireWorkspace(perSquaredLength: 4, perLength: 4 * (d + paddedHead + 2),
+                         constant: 4 * ((panel - 1) * d + terms * (paddedPositions * d + block * paddedPositions)))
 
-        try launch(key(op), sources(op), count: code.mul(code.mul(batch, heads), length)) { a in
+        try launch(key(op, "block\(block)x\(panel)"), sources(op), count: code.mul(batch, heads)) { a in
             let t = a.length
-            let scores = code.scratch(code.f32, count: t)
-            forEachTask(a) { task in
-                let (b, h, i) = rowIndices(task, heads: heads, length: t)
-                let tokens = code.mul(b, t)
-                let head = code.mul(h, d)
-                func row(_ pointer: Int, _ column: Int, _ token: IRValue) -> IRValue {
-                    code.gep(code.f32, a[pointer], code.add(code.mul(code.add(tokens, token), stride), code.add(head, code.i64(column))))
+            let zero = code.i64(0)
+            let scores = a.workspace
+            let keysPacked = code.gep(code.f32, scores, code.mul(t, t))
+            let valuesPacked = code.gep(code.f32, keysPacked, code.mul(code.mul(code.ceilDiv(t, panel), panel), d))
+            var free = code.gep(code.f32, valuesPacked, code.mul(t, paddedHead))
+            func take(_ floats: Int) -> IRValue {
+                defer { free = code.gep(code.f32, free, code.i64(floats)) }
+                return free
+            }
+            /// The table slot of i − j = r: `clamp(r, −R, R) + R`.
+            func slot(_ r: IRValue) -> IRValue { code.add(code.smin(code.smax(r, code.i64(-radius)), code.i64(radius)), radius) }
+            /// The table entry (position row) of i − j = r.
+            func bucket(_ r: IRValue) -> IRValue { code.sext(code.load(code.i32, a[tableIndex!], slot(r))) }
+            /// The lowest and highest table entries over i − j ∈ [first, last].
+            func positionRange(_ first: IRValue, _ last: IRValue) -> (lo: IRValue, hi: IRValue) {
+                let bounds = code.loop(slot(first), code.add(slot(last), 1), carrying: [code.i32(Int(Int32.max)), code.i32(0)]) { r, acc in
+                    let p = code.load(code.i32, a[tableIndex!], r)
+                    return [code.select(code.lt(p, acc[0]), p, acc[0]), code.select(code.lt(acc[1], p), p, acc[1])]
                 }
-                let query = row(qPointer, qColumn, i)
-                let queryMask = code.load(code.i32, a[maskIndex], code.add(tokens, i))
-                code.loop(code.i64(0), t) { j in
-                    let key = row(kPointer, kColumn, j)
-                    var s = dot(query, key, d)
-                    if let tableIndex {
-                        let r = code.smin(code.smax(code.sub(i, j), code.i64(-radius)), code.i64(radius))
-                        let position = code.sext(code.load(code.i32, a[tableIndex], code.add(r, radius)))
-                        let positionOffset = code.add(code.mul(position, width), head)
-                        if let posKeyIndex {
-                            s = code.fadd(s, dot(query, code.gep(code.f32, a[posKeyIndex], positionOffset), d))
-                        }
-                        if let posQueryIndex {
-                            s = code.fadd(s, dot(key, code.gep(code.f32, a[posQueryIndex], positionOffset), d))
-                        }
-                    }
-                    s = code.fmul(s, code.f32(scale))
-                    let v = code.select(masked(a[maskIndex], tokens, queryMask, j), code.f32(-.greatestFiniteMagnitude), s)
-                    code.store(v, code.f32, scores, j)
-                }
-                softmaxRow(scores, scores, length: t)
-                let target = code.gep(code.f32, a[out], code.add(code.mul(code.add(tokens, i), width), head))
-                code.loop(d) { c in code.store(code.f32(0), code.f32, target, c) }
-                code.loop(code.i64(0), t) { j in
-                    let p = code.load(code.f32, scores, j)
-                    let value = row(vPointer, vColumn, j)
-                    code.loop(d) { c in
-                        code.store(code.fadd(code.load(code.f32, target, c), code.fmul(p, code.load(code.f32, value, c))),
-                                   code.f32, target, c)
-                    }
+                return (code.sext(bounds[0]), code.sext(bounds[1]))
+            }
+            // The position rows any i − j reaches at this T: lo ... hi, packed from lo.
+            var reach = (lo: zero, hi: zero)
+            if tableIndex != nil { reach = positionRange(code.sub(code.i64(1), t), code.sub(t, code.i64(1))) }
+            let reachCount = code.add(code.sub(reach.hi, reach.lo), 1)
+            let positionsPacked = (c2p ? take(paddedPositions * d) : nil, p2c ? take(paddedPositions * d) : nil)
+            let blockProduct = take(block * paddedPositions)
+            // The table along a row: `buckets[j − i + T − 1]` is the entry of i − j, so each row's
+            // entries are contiguous (2T − 1 ints).
+            let buckets = free
+            if tableIndex != nil {
+                code.loop(zero, code.sub(code.add(t, t), code.i64(1))) { u in
+                    code.store(code.trunc32(bucket(code.sub(code.sub(t, code.i64(1)), u))), code.i32, buckets, u)
                 }
             }
+            let gatherAdd = gatherAddFunction()
+
+            forEachTask(a) { task in
+                let b = code.div(task, code.i64(heads)), h = code.rem(task, code.i64(heads))
+                let tokens = code.mul(b, t)
+                let head = code.mul(h, d)
+                func rows(_ pointer: Int, _ column: Int, from token: IRValue) -> IRValue {
+                    code.gep(code.f32, a[pointer], code.add(code.mul(code.add(tokens, token), stride), code.add(head, code.i64(column))))
+                }
+                let (query, key) = (rows(qPointer, qColumn, from: zero), rows(kPointer, kColumn, from: zero))
+                packTransposed(key, stride: code.i64(stride), count: t, depth: d, into: keysPacked)
+                packColumns(rows(vPointer, vColumn, from: zero), stride: code.i64(stride), rows: t, columns: d, into: valuesPacked)
+                for (index, target) in [(posKeyIndex, positionsPacked.0), (posQueryIndex, positionsPacked.1)] {
+                    guard let index, let target else { continue }
+                    let first = code.gep(code.f32, a[index], code.add(code.mul(reach.lo, width), head))
+                    packTransposed(first, stride: code.i64(width), count: reachCount, depth: d, into: target)
+                }
+                multiplyPanels(a: query, lda: code.i64(stride), rows: t, depth: code.i64(d),
+                               panel: { p in code.gep(code.f32, keysPacked, code.mul(p, d * panel)) }, ldb: code.i64(panel),
+                               columns: t, c: scores, ldc: t)
+
+                /// One relative term: per block of `block` rows of `content` (query rows for c2p,
+                /// keys for p2c), the block's product with the position panels it reaches, then
+                /// `add(row0, count, product, ldp, offset)` adds it into S.
+                func relativeTerm(_ content: IRValue, _ positions: IRValue,
+                                  reach range: (IRValue, IRValue) -> (first: IRValue, last: IRValue),
+                                  add: (IRValue, IRValue, IRValue, IRValue, IRValue) -> Void) {
+                    code.loop(zero, code.ceilDiv(t, block)) { blockIndex in
+                        let row0 = code.mul(blockIndex, block)
+                        let count = code.smin(code.i64(block), code.sub(t, row0))
+                        let (first, last) = range(row0, count)
+                        let (lo, hi) = positionRange(first, last)
+                        let firstPanel = code.div(code.sub(lo, reach.lo), code.i64(panel))
+                        let panels = code.sub(code.add(code.div(code.sub(hi, reach.lo), code.i64(panel)), 1), firstPanel)
+                        let ldp = code.mul(panels, panel)
+                        multiplyPanels(a: code.gep(code.f32, content, code.mul(row0, stride)), lda: code.i64(stride), rows: count,
+                                       depth: code.i64(d),
+                                       panel: { p in code.gep(code.f32, positions, code.mul(code.add(firstPanel, p), d * panel)) },
+                                       ldb: code.i64(panel), columns: ldp, c: blockProduct, ldc: ldp)
+                        // Entry idx of the product's row lies at column idx − (reach.lo + firstPanel·32).
+                        add(row0, count, blockProduct, ldp, code.add(reach.lo, code.mul(firstPanel, panel)))
+                    }
+                }
+                if let posKeyIndex = positionsPacked.0 {
+                    // Query rows i0 ..< i0 + n reach i − j ∈ [i0 + 1 − T, i0 + n − 1].
+                    relativeTerm(query, posKeyIndex, reach: { i0, n in (code.sub(code.add(i0, 1), t), code.sub(code.add(i0, n), code.i64(1))) }) {
+                        i0, n, product, ldp, origin in
+                        code.loop(i0, code.add(i0, n)) { i in
+                            let row = code.gep(code.f32, scores, code.mul(i, t))
+                            let terms = code.gep(code.f32, product, code.mul(code.sub(i, i0), ldp))
+                            let entries = code.gep(code.i32, buckets, code.sub(code.sub(t, code.i64(1)), i))
+                            code.call(gatherAdd.0, gatherAdd.1, [row, entries, terms, zero, origin, t])
+                        }
+                    }
+                }
+                if let posQueryIndex = positionsPacked.1 {
+                    // Keys j0 ..< j0 + n are reached from i − j ∈ [1 − j0 − n, T − 1 − j0].
+                    relativeTerm(key, posQueryIndex, reach: { j0, n in (code.sub(code.i64(1), code.add(j0, n)), code.sub(code.sub(t, code.i64(1)), j0)) }) {
+                        j0, n, product, ldp, origin in
+                        code.loop(zero, t) { i in
+                            let row = code.gep(code.f32, scores, code.add(code.mul(i, t), j0))
+                            let entries = code.gep(code.i32, buckets, code.add(code.sub(code.sub(t, code.i64(1)), i), j0))
+                            code.call(gatherAdd.0, gatherAdd.1, [row, entries, product, ldp, origin, n])
+                        }
+                    }
+                }
+                code.loop(zero, t) { i in
+                    let row = code.gep(code.f32, scores, code.mul(i, t))
+                    let queryMask = code.load(code.i32, a[maskIndex], code.add(tokens, i))
+                    code.loop(zero, t) { j in
+                        let s = code.fmul(code.load(code.f32, row, j), code.f32(scale))
+                        let v = code.select(masked(a[maskIndex], tokens, queryMask, j), code.f32(-.greatestFiniteMagnitude), s)
+                        code.store(v, code.f32, row, j)
+                    }
+                    softmaxRow(row, row, length: t)
+                }
+                multiplyPanels(a: scores, lda: t, rows: t, depth: t,
+                               panel: { p in code.gep(code.f32, valuesPacked, code.mul(p, code.mul(t, panel))) }, ldb: code.i64(panel),
+                               columns: code.i64(d), c: code.gep(code.f32, a[out], code.add(code.mul(tokens, width), head)),
+                               ldc: code.i64(width))
+            }
         }
+    }
+
+    /// `attention.gather_add(row, entries, terms, stride, origin, n)`: for j < n,
+    /// `row[j] += terms[j · stride + entries[j] − origin]`. A function of its own so that its
+    /// pointers are `noalias` (they all point into one workspace) and LLVM vectorises the loop
+    /// with gathers.
+    private func gatherAddFunction() -> (IRValue, IRType) {
+        let c = code
+        let (fn, type) = c.function("attention.gather_add", [c.ptr, c.ptr, c.ptr, c.i64, c.i64, c.i64], c.void)
+        if LLVMCountBasicBlocks(fn) > 0 { return (fn, type) }
+        let saved = c.currentBlock
+        defer { c.position(at: saved) }
+        for i: UInt32 in [1, 2, 3] { c.addAttribute("noalias", to: fn, at: i) }
+        c.startBlock(in: fn)
+        let (row, entries, terms) = (c.param(fn, 0), c.param(fn, 1), c.param(fn, 2))
+        let (stride, origin, n) = (c.param(fn, 3), c.param(fn, 4), c.param(fn, 5))
+        c.loop(c.i64(0), n) { j in
+            let index = c.add(c.mul(j, stride), c.sub(c.sext(c.load(c.i32, entries, j)), origin))
+            c.store(c.fadd(c.load(c.f32, row, j), c.load(c.f32, terms, index)), c.f32, row, j)
+        }
+        c.retVoid()
+        return (fn, type)
     }
 }

@@ -28,6 +28,9 @@ extension ModuleEmitter {
             }
             activation = kind
         }
+        if case let .weights(source)? = plan.storage[op.operands[1]], source.isPackable {
+            return try lowerPackedLinear(op, weight: source, n: n, k: k, activation: activation)
+        }
         let hasBias = op.operands.count > 2
         let out = op.operands.count
         let leading = Array(x.shape.dropLast())

@@ -9,6 +9,8 @@ struct ModelDescriptor {
     let digest: UInt64
     let embedded: Bool
     let info: String
+    /// Per-thread workspace bytes.
+    let workspace: ModuleEmitter.Workspace
 
     /// `model.c`.
     var source: String {
@@ -41,6 +43,9 @@ struct ModelDescriptor {
                 .embedded_weights = \(embedded ? "debertac__weights" : "0"),
                 .num_buffers = \(plan.buffers.count),
                 .buffers = buffers,
+                .workspace_t2 = \(workspace.perSquaredLength),
+                .workspace_t1 = \(workspace.perLength),
+                .workspace_t0 = \(workspace.constant),
             };
 
             """

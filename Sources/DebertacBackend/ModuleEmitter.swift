@@ -6,8 +6,9 @@ import DebertacIR
 ///
 /// Contract with the runtime (Runtime/debertac_runtime.h): `int32_t debertac__forward(const
 /// debertac_exec *)` reads its operands from the exec record; each kernel is a task function
-/// `void (const void *args, int64_t begin, int64_t end)` that the entry hands to the runtime's
-/// `parallel_for` with a task count. `args` points to the kernel's operand pointers followed
+/// `void (const void *args, int64_t begin, int64_t end, void *workspace)` that the entry hands
+/// to the runtime's `parallel_for` with a task count; `workspace` is the running thread's
+/// scratch, sized by `workspace` below. `args` points to the kernel's operand pointers followed
 /// by B and T (`{ptr × n, i64, i64}`). A task function loads them and calls the kernel body
 /// (an internal function with `noalias` pointer parameters, so LLVM vectorises without alias
 /// checks), which runs tasks `begin ..< end`. Identical kernels (same op, attributes, types
@@ -35,11 +36,19 @@ final class ModuleEmitter {
     private var taskCounter = 0
     private var sgemmFunction: (IRValue, IRType)?
 
+    /// The scratch each pool thread must have: `perSquaredLength · T² + perLength · T + constant`
+    /// bytes, at least what any kernel asked for (`requireWorkspace`).
+    private(set) var workspace = Workspace()
+
     /// The longest sequence the model serves (sizes compile-time tables over i − j).
     let maxSequenceLength: Int
+    /// The register block of the packed matrix product, for the target's vector registers.
+    let gemm: PackedGemm
 
-    init(graph: Graph, plan: ExecutionPlan, weights: WeightsLayout, code: CodeBuilder, maxSequenceLength: Int) {
+    init(graph: Graph, plan: ExecutionPlan, weights: WeightsLayout, code: CodeBuilder, maxSequenceLength: Int,
+         vectorRegisters: (lanes: Int, count: Int)) {
         self.maxSequenceLength = maxSequenceLength
+        gemm = PackedGemm(vectorRegisters: vectorRegisters)
         self.code = code
         self.graph = graph
         self.plan = plan
@@ -138,14 +147,15 @@ final class ModuleEmitter {
 
     // MARK: - Launching kernels
 
-    /// What a kernel body sees: its pointers (in the order given to `launch`), B, T and its
-    /// task range.
+    /// What a kernel body sees: its pointers (in the order given to `launch`), B, T, its task
+    /// range and the running thread's workspace (64-byte aligned; see `requireWorkspace`).
     struct KernelArgs {
         let pointers: [IRValue]
         let batch: IRValue
         let length: IRValue
         let begin: IRValue
         let end: IRValue
+        let workspace: IRValue
         subscript(_ index: Int) -> IRValue { pointers[index] }
 
         /// A dimension's size inside the kernel.
@@ -185,10 +195,12 @@ final class ModuleEmitter {
         taskCounter += 1
         let label = key.prefix { $0 != "|" }
 
-        // The body: pointers, B, T, begin, end.
+        // The body: pointers, B, T, begin, end, workspace.
         let (impl, implType) = code.function("k\(n).\(label).body",
-                                             Array(repeating: code.ptr, count: pointerCount) + [code.i64, code.i64, code.i64, code.i64],
+                                             Array(repeating: code.ptr, count: pointerCount)
+                                                + [code.i64, code.i64, code.i64, code.i64, code.ptr],
                                              code.void)
+        code.addAttribute("noalias", to: impl, at: UInt32(pointerCount + 5))
         for i in 0..<pointerCount {
             if noalias[i] { code.addAttribute("noalias", to: impl, at: UInt32(i + 1)) }
             if i < pointerCount - 1 { code.addAttribute("readonly", to: impl, at: UInt32(i + 1)) }
@@ -197,12 +209,13 @@ final class ModuleEmitter {
         code.startBlock(in: impl)
         let args = KernelArgs(pointers: (0..<pointerCount).map { code.param(impl, $0) },
                               batch: code.param(impl, pointerCount), length: code.param(impl, pointerCount + 1),
-                              begin: code.param(impl, pointerCount + 2), end: code.param(impl, pointerCount + 3))
+                              begin: code.param(impl, pointerCount + 2), end: code.param(impl, pointerCount + 3),
+                              workspace: code.param(impl, pointerCount + 4))
         body(args)
         code.retVoid()
 
         // The task: unpack args and call the body.
-        let (task, _) = code.function("k\(n).\(label)", [code.ptr, code.i64, code.i64], code.void)
+        let (task, _) = code.function("k\(n).\(label)", [code.ptr, code.i64, code.i64, code.ptr], code.void)
         code.startBlock(in: task)
         let argsType = code.structType(Array(repeating: code.ptr, count: pointerCount) + [code.i64, code.i64])
         let slot = code.param(task, 0)
@@ -210,12 +223,24 @@ final class ModuleEmitter {
         for i in 0..<(pointerCount + 2) {
             values.append(code.load(i < pointerCount ? code.ptr : code.i64, code.field(argsType, slot, i), align: 8))
         }
-        code.call(impl, implType, values + [code.param(task, 1), code.param(task, 2)])
+        code.call(impl, implType, values + [code.param(task, 1), code.param(task, 2), code.param(task, 3)])
         code.retVoid()
         return task
     }
 
     // MARK: - Helpers for bodies
+
+    /// Per-thread scratch bytes as a polynomial in T (mirrors the descriptor's `workspace_*`).
+    struct Workspace {
+        var perSquaredLength = 0, perLength = 0, constant = 0
+    }
+
+    /// Asks for `perSquaredLength · T² + perLength · T + constant` bytes of per-thread workspace.
+    func requireWorkspace(perSquaredLength: Int, perLength: Int, constant: Int) {
+        workspace.perSquaredLength = max(workspace.perSquaredLength, perSquaredLength)
+        workspace.perLength = max(workspace.perLength, perLength)
+        workspace.constant = max(workspace.constant, constant)
+    }
 
     /// `cblas_sgemm(RowMajor, NoTrans, transB ? Trans : NoTrans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)`,
     /// sizes as i64 (narrowed to OpenBLAS's 32-bit `blasint`).

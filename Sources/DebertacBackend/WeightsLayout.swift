@@ -18,6 +18,23 @@ final class WeightsLayout {
         case concat([String])
         /// A compile-time integer table (relative-position buckets).
         case ints([Int32])
+        /// A `[rows, columns]` matrix (a `linear` weight, torch layout) packed for the matrix
+        /// product kernel (`Kernels+PackedMatmul.swift`): panels of `width` rows, each stored
+        /// column by column (`[⌈rows / width⌉, columns, width]`), the last panel zero-padded.
+        indirect case panels(Source, rows: Int, columns: Int, width: Int)
+
+        /// Whether the source is a plain fp32 matrix that `panels` can re-lay out.
+        var isPackable: Bool {
+            switch self {
+            case .tensor, .concat: true
+            default: false
+            }
+        }
+
+        /// Elements of a packed matrix.
+        static func panelElements(rows: Int, columns: Int, width: Int) -> Int {
+            (rows + width - 1) / width * width * columns
+        }
     }
 
     struct Entry {
@@ -102,6 +119,33 @@ final class WeightsLayout {
             try withBytes(of: out, body)
         case let .ints(values):
             try withBytes(of: values, body)
+        case let .panels(inner, rows, columns, width):
+            let w = try floats(of: inner, constants: constants)
+            guard w.count == rows * columns else {
+                throw .constantUnavailable(name: "\(inner)", message: "has \(w.count) elements, expected \(rows * columns)")
+            }
+            var out = [Float](repeating: 0, count: Source.panelElements(rows: rows, columns: columns, width: width))
+            for row in 0..<rows {
+                let panel = row / width, lane = row % width
+                for column in 0..<columns {
+                    out[(panel * columns + column) * width + lane] = w[row * columns + column]
+                }
+            }
+            try withBytes(of: out, body)
+        }
+    }
+
+    /// The floats of a plain (unpacked) source.
+    private func floats(of source: Source, constants: any ConstantProvider) throws(BackendError) -> [Float] {
+        switch source {
+        case let .tensor(name):
+            return try tensor(name, constants).floats
+        case let .concat(names):
+            var out: [Float] = []
+            for name in names { out += try tensor(name, constants).floats }
+            return out
+        default:
+            throw .constantUnavailable(name: "\(source)", message: "cannot be packed")
         }
     }
 

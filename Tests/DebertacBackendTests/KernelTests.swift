@@ -14,15 +14,17 @@ import Testing
     }
 
     /// Compiles `ir` (its constants from `constants`) and runs it on `ids` (all unmasked).
-    func run(_ ir: String, constants: [String: HostTensor], ids: [[Int32]], labels: Int, name: String) throws -> ([[Float]], HostTensor) {
+    func run(_ ir: String, constants: [String: HostTensor], ids: [[Int32]], labels: Int, name: String,
+             vocabulary: Int = 4, target: TargetSelection = TargetSelection()) throws -> ([[Float]], HostTensor) {
         let graph = try Graph.parse(ir)
         var config = DebertaConfig()
-        config.vocabSize = 4
+        config.vocabSize = vocabulary
         config.maxPositionEmbeddings = 8
         config.labels = (0..<labels).map { "L\($0)" }
         let output = BackendFixtures.scratch + "/kernel-\(name).so"
         var options = BackendOptions()
         options.compilerVersion = "test"
+        options.target = target
         _ = try Backend.compile(graph: graph, constants: ConstantTable(constants), config: config, output: output, options: options)
         let model = try CompiledModel(path: output)
         let got = try model.session(maxBatch: ids.count, maxLength: ids[0].count).classify(inputIds: ids)
@@ -76,5 +78,46 @@ import Testing
         let bias = HostTensor(shape: [4], floats: [0.5, -1, 2, 0.25])
         let (got, want) = try run(ir, constants: ["table": table, "bias": bias], ids: [[0, 1, 2, 3], [3, 3, 1, 0]], labels: 4, name: "softmax")
         for (a, b) in zip(got.joined(), want.floats) { #expect(abs(a - b) <= 1e-5 * (1 + abs(b))) }
+    }
+
+    @Test("the vector registers are read off the target", arguments: [("x86-64", 4, 16), ("x86-64-v3", 8, 16), ("skylake-avx512", 16, 32)])
+    func vectorRegisters(cpu: String, lanes: Int, count: Int) throws {
+        let machine = try TargetMachine(TargetSelection(cpu: cpu))
+        #expect(machine.vectorRegisters == (lanes, count))
+    }
+
+    /// Targets whose register blocks differ: 12 × 32 (AVX-512 hosts), 6 × 16 (AVX2), 6 × 8 (SSE).
+    static let blockTargets = [TargetSelection(), TargetSelection(cpu: "x86-64-v3"), TargetSelection(cpu: "x86-64")]
+
+    @Test("packed linear matches the interpreter on ragged shapes, for every register block", arguments: blockTargets)
+    func packedLinear(target: TargetSelection) throws {
+        // 301 rows (two row tiles and a partial register block), K = 70, N = 200 (a full
+        // 192-column tile and a partial panel), then N = 37 with an activation.
+        let (rows, k, n, m) = (301, 70, 200, 37)
+        let ir = """
+            graph @t(%input_ids: tensor<BxTxi32>, %attention_mask: tensor<BxTxi32>) -> tensor<Bx\(m)xf32> {
+              %table = constant @table : tensor<\(rows)x\(k)xf32>
+              %w1 = constant @w1 : tensor<\(n)x\(k)xf32>
+              %b1 = constant @b1 : tensor<\(n)xf32>
+              %w2 = constant @w2 : tensor<\(m)x\(n)xf32>
+              %e = gather(%table, %input_ids) : tensor<BxTx\(k)xf32>
+              %h = linear(%e, %w1, %b1) : tensor<BxTx\(n)xf32>
+              %y = linear_act(%h, %w2) {activation = "gelu"} : tensor<BxTx\(m)xf32>
+              %logits = first_token(%y) : tensor<Bx\(m)xf32>
+              return %logits
+            }
+            """
+        func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(sin(Double($0 * 7 + seed) * 0.37)) * 0.5 } }
+        let constants = ["table": HostTensor(shape: [rows, k], floats: values(rows * k, 1)),
+                         "w1": HostTensor(shape: [n, k], floats: values(n * k, 2)),
+                         "b1": HostTensor(shape: [n], floats: values(n, 3)),
+                         "w2": HostTensor(shape: [m, n], floats: values(m * n, 4))]
+        let ids = (0..<rows).map { [Int32($0)] }
+        let (got, want) = try run(ir, constants: constants, ids: ids, labels: m, name: "packed-\(target.cpu ?? "host")",
+                                  vocabulary: rows, target: target)
+        var worst: Float = 0
+        for (a, b) in zip(got.joined(), want.floats) { worst = max(worst, abs(a - b) / (1 + abs(b))) }
+        #expect(got.joined().count == want.floats.count)
+        #expect(worst <= 1e-5, "max error \(worst)")
     }
 }

@@ -12,10 +12,22 @@
 #include "debertac_runtime.h"
 
 /* A session's thread pool (debertac_pool.c): nthreads − 1 workers plus the calling thread. */
-typedef struct debertac_pool {
+typedef struct debertac_pool debertac_pool;
+
+/* What a worker thread is started with: its pool and its index (1 ... nthreads − 1; the
+ * calling thread is 0), which selects its workspace. */
+typedef struct debertac_worker {
+    debertac_pool *pool;
+    int index;
+} debertac_worker;
+
+struct debertac_pool {
     int nthreads;
     int started;                 /* workers actually running */
     pthread_t *threads;
+    debertac_worker *workers;
+    char *workspace;             /* nthreads slices of workspace_size bytes, owned by the session */
+    int64_t workspace_size;
     pthread_mutex_t mutex;
     pthread_cond_t work;         /* a new job (or stop) */
     pthread_cond_t done;         /* the last worker finished the job */
@@ -28,14 +40,15 @@ typedef struct debertac_pool {
     _Atomic int64_t next;
     _Atomic int active;          /* workers that have not finished the current job */
     _Atomic uint64_t generation;
-} debertac_pool;
+};
 
 /* DEBERTAC_NUM_THREADS if it is a positive integer, else the CPUs this thread may run on. */
 int debertac__thread_count(void) DEBERTAC_HIDDEN;
 
-/* Starts nthreads − 1 workers (with every signal blocked); 0 if a thread cannot start (the
- * pool must still be stopped). */
-int debertac__pool_start(debertac_pool *pool, int nthreads) DEBERTAC_HIDDEN;
+/* Starts nthreads − 1 workers (with every signal blocked); thread k (the caller is 0) runs its
+ * tasks with workspace + k · workspace_size. Returns 0 if a thread cannot start (the pool
+ * must still be stopped). */
+int debertac__pool_start(debertac_pool *pool, int nthreads, char *workspace, int64_t workspace_size) DEBERTAC_HIDDEN;
 
 /* Stops and joins the workers and frees the pool's resources. */
 void debertac__pool_stop(debertac_pool *pool) DEBERTAC_HIDDEN;

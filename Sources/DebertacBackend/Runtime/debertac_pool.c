@@ -22,17 +22,19 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static void run_chunks(debertac_pool *p) {
+static void run_chunks(debertac_pool *p, int index) {
+    void *workspace = p->workspace + (int64_t)index * p->workspace_size;
     for (;;) {
         int64_t begin = atomic_fetch_add_explicit(&p->next, p->chunk, memory_order_relaxed);
         if (begin >= p->count) return;
         int64_t end = begin + p->chunk < p->count ? begin + p->chunk : p->count;
-        p->fn(p->args, begin, end);
+        p->fn(p->args, begin, end, workspace);
     }
 }
 
 static void *worker_main(void *arg) {
-    debertac_pool *p = arg;
+    debertac_worker *worker = arg;
+    debertac_pool *p = worker->pool;
     uint64_t seen = 0;
     for (;;) {
         uint64_t generation;
@@ -52,7 +54,7 @@ static void *worker_main(void *arg) {
         }
         seen = generation;
         if (p->stop) return NULL;
-        run_chunks(p);
+        run_chunks(p, worker->index);
         if (atomic_fetch_sub_explicit(&p->active, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&p->mutex);
             pthread_cond_signal(&p->done);
@@ -65,10 +67,12 @@ void debertac__parallel_for(void *opaque, debertac_task_fn fn, const void *args,
     debertac_pool *p = opaque;
     if (count <= 0) return;
     if (p->started == 0 || count == 1) {
-        fn(args, 0, count);
+        fn(args, 0, count, p->workspace);
         return;
     }
-    int64_t chunk = count / ((int64_t)p->nthreads * 4);
+    /* Small chunks balance uneven tasks (matrix tiles, attention heads); large counts of tiny
+     * tasks (rows of an elementwise kernel) still take few trips to the counter. */
+    int64_t chunk = count / ((int64_t)p->nthreads * 16);
     p->fn = fn;
     p->args = args;
     p->count = count;
@@ -79,7 +83,7 @@ void debertac__parallel_for(void *opaque, debertac_task_fn fn, const void *args,
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
     if (p->sleepers) pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->mutex);
-    run_chunks(p);
+    run_chunks(p, 0);
     int spins = 0;
     while (atomic_load_explicit(&p->active, memory_order_acquire) != 0) {
         if (++spins < SPIN_LIMIT) {
@@ -103,6 +107,7 @@ void debertac__pool_stop(debertac_pool *p) {
         for (int i = 0; i < p->started; i++) pthread_join(p->threads[i], NULL);
     }
     free(p->threads);
+    free(p->workers);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->mutex);
@@ -125,21 +130,25 @@ int debertac__thread_count(void) {
 }
 
 /* Workers block every signal: signals belong to the host's threads. */
-int debertac__pool_start(debertac_pool *p, int nthreads) {
+int debertac__pool_start(debertac_pool *p, int nthreads, char *workspace, int64_t workspace_size) {
     memset(p, 0, sizeof *p);
     p->nthreads = nthreads;
+    p->workspace = workspace;
+    p->workspace_size = workspace_size;
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
     if (nthreads <= 1) return 1;
     p->threads = calloc((size_t)nthreads - 1, sizeof(pthread_t));
-    if (!p->threads) return 0;
+    p->workers = calloc((size_t)nthreads - 1, sizeof(debertac_worker));
+    if (!p->threads || !p->workers) return 0;
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     int ok = 1;
     for (int i = 0; i < nthreads - 1; i++) {
-        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+        p->workers[i] = (debertac_worker){p, i + 1};
+        if (pthread_create(&p->threads[i], NULL, worker_main, &p->workers[i]) != 0) {
             ok = 0;
             break;
         }

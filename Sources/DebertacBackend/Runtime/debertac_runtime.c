@@ -185,6 +185,7 @@ struct debertac_session {
     int32_t max_batch, max_length;
     char *arena;
     int64_t arena_size;
+    char *workspace;         /* the pool threads' scratch (debertac_model_desc.workspace_*) */
     int64_t *offsets;        /* per buffer */
     int32_t *ones, *zeros;   /* default mask and token types, max_batch · max_length */
     debertac_pool pool;
@@ -294,10 +295,16 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
     if (!s->offsets) goto oom;
     s->arena_size = layout_buffers(desc->buffers, desc->num_buffers, max_batch, max_sequence_length, s->offsets);
     if (s->arena_size < 0) goto oom;
+    int threads = debertac__thread_count();
+    __int128 workspace_bytes = (__int128)desc->workspace_t2 * max_sequence_length * max_sequence_length
+                               + (__int128)desc->workspace_t1 * max_sequence_length + desc->workspace_t0;
+    if (workspace_bytes > ((__int128)1 << 60) / threads) goto oom;
+    int64_t workspace_size = align_up((int64_t)workspace_bytes);
     /* More than the machine's memory can only fail later, and with lazy allocation (overcommit)
      * it would fail by the OOM killer instead of a status: refuse it now. */
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0 && (double)s->arena_size + 8.0 * (double)tokens > (double)pages * (double)page) goto oom;
+    double needed = (double)s->arena_size + (double)threads * (double)workspace_size + 8.0 * (double)tokens;
+    if (pages > 0 && page > 0 && needed > (double)pages * (double)page) goto oom;
     s->ones = malloc(tokens * sizeof(int32_t));
     s->zeros = calloc(tokens, sizeof(int32_t));
     if (!s->ones || !s->zeros) goto oom;
@@ -306,8 +313,13 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
         s->arena = aligned_alloc(ALIGNMENT, (size_t)align_up(s->arena_size));
         if (!s->arena) goto oom;
     }
-    if (!debertac__pool_start(&s->pool, debertac__thread_count())) {
+    if (workspace_size > 0) {
+        s->workspace = aligned_alloc(ALIGNMENT, (size_t)threads * (size_t)workspace_size);
+        if (!s->workspace) goto oom;
+    }
+    if (!debertac__pool_start(&s->pool, threads, s->workspace, workspace_size)) {
         debertac__pool_stop(&s->pool);
+        free(s->workspace);
         free(s->arena);
         free(s->offsets);
         free(s->ones);
@@ -318,6 +330,7 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
     *out = s;
     return DEBERTAC_OK;
 oom:
+    free(s->workspace);
     free(s->arena);
     free(s->offsets);
     free(s->ones);
@@ -330,6 +343,7 @@ oom:
 API void debertac_session_destroy(debertac_session *s) {
     if (!s) return;
     debertac__pool_stop(&s->pool);
+    free(s->workspace);
     free(s->arena);
     free(s->offsets);
     free(s->ones);

@@ -18,8 +18,11 @@
 
 #define DEBERTAC_HIDDEN __attribute__((visibility("hidden")))
 
-/* A kernel's task body: runs tasks [begin, end) of a kernel whose operands are in `args`. */
-typedef void (*debertac_task_fn)(const void *args, int64_t begin, int64_t end);
+/* A kernel's task body: runs tasks [begin, end) of a kernel whose operands are in `args`.
+ * `workspace` is the running thread's own scratch memory (debertac_model_desc.workspace_*),
+ * 64-byte aligned: kernels that need more than a row of scratch (the fused attention's score
+ * matrices) use it, and nothing in it survives from one task to the next. */
+typedef void (*debertac_task_fn)(const void *args, int64_t begin, int64_t end, void *workspace);
 
 /* Runs fn(args, i, i + n) over a partition of [0, count) on the session's pool and returns when
  * every task is done. Task results must not depend on which thread runs them or on the
@@ -66,6 +69,11 @@ typedef struct debertac_model_desc {
     const unsigned char *embedded_weights; /* NULL when compiled with --external-weights */
     int32_t num_buffers;
     const debertac_buffer_desc *buffers;
+    /* Scratch each pool thread needs: workspace_t2 · T² + workspace_t1 · T + workspace_t0 bytes
+     * at the session's maximum length T (0 when no kernel needs any). */
+    int64_t workspace_t2;
+    int64_t workspace_t1;
+    int64_t workspace_t0;
 } debertac_model_desc;
 
 /* Defined by model.c. */

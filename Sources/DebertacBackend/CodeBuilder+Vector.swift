@@ -1,0 +1,36 @@
+internal import CLLVM
+
+/// Explicit SIMD for hand-blocked kernels (the packed matrix product): `<lanes x float>`
+/// values, loads, stores, broadcasts and fused multiply-adds. Everything else is scalar code
+/// that LLVM vectorises itself.
+extension CodeBuilder {
+    func vectorType(_ lanes: Int) -> IRType { LLVMVectorType(f32, UInt32(lanes))! }
+
+    /// `lanes` floats at `pointer` (4-byte alignment: panels are aligned, activations need not be).
+    func loadVector(_ lanes: Int, _ pointer: IRValue) -> IRValue { load(vectorType(lanes), pointer, align: 4) }
+
+    func storeVector(_ value: IRValue, _ pointer: IRValue) { store(value, pointer, align: 4) }
+
+    func zeroVector(_ lanes: Int) -> IRValue { LLVMConstNull(vectorType(lanes))! }
+
+    /// The scalar `x` in every lane.
+    func splat(_ x: IRValue, lanes: Int) -> IRValue {
+        let undefined = LLVMGetUndef(vectorType(lanes))!
+        let first = LLVMBuildInsertElement(builder, undefined, x, i32(0), "")!
+        let zeros = LLVMConstNull(LLVMVectorType(i32, UInt32(lanes)))!
+        return LLVMBuildShuffleVector(builder, first, undefined, zeros, "")!
+    }
+
+    /// `a · b + c` with one rounding, lane by lane (`llvm.fma.v<lanes>f32`).
+    func fma(_ a: IRValue, _ b: IRValue, _ c: IRValue, lanes: Int) -> IRValue {
+        let type = vectorType(lanes)
+        let (fn, fnType) = function("llvm.fma.v\(lanes)f32", [type, type, type], type, internal: false)
+        return call(fn, fnType, [a, b, c])
+    }
+
+    /// Adds the string attribute `name = value` to a function.
+    func addStringAttribute(_ name: String, _ value: String, to fn: IRValue) {
+        let attribute = LLVMCreateStringAttribute(context, name, UInt32(name.utf8.count), value, UInt32(value.utf8.count))
+        LLVMAddAttributeAtIndex(fn, UInt32.max, attribute)
+    }
+}

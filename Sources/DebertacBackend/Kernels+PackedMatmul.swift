@@ -1,0 +1,194 @@
+internal import CLLVM
+import DebertacIR
+
+/// The matrix product of `linear` with its constant weight packed at compile time, so nothing
+/// is repacked per call: the kernel reads the activations in place and the weight as panels of
+/// `PackedGemm.columns` output columns (`WeightsLayout.Source.panels`), column by column.
+///
+/// The register block is `rows × columns` outputs: `rows` rows of x, each against one panel,
+/// held in `rows · vectors` accumulators for the whole reduction over K, which runs in order
+/// k = 0, 1, … with one fused multiply-add per step. Each output is therefore the same
+/// sequence of roundings whatever the tiling, the thread count or the row's position, so
+/// results are bit-identical across thread counts.
+struct PackedGemm {
+    /// Floats per vector register, and vectors per row of the register block.
+    let lanes: Int
+    let vectors = 2
+    /// Rows of the register block: as many as fit with the panel's vectors and a broadcast in
+    /// the vector registers (12 with 32 registers, 6 with 16).
+    let rows: Int
+
+    init(vectorRegisters: (lanes: Int, count: Int)) {
+        lanes = vectorRegisters.lanes
+        rows = min(12, (vectorRegisters.count - 2 * vectors) / vectors)
+    }
+
+    /// Output columns of one panel.
+    var columns: Int { lanes * vectors }
+}
+
+extension ModuleEmitter {
+    /// Columns of one `linear` task's tile: 6 panels of 32 (AVX-512) or 12 of 16 (AVX), so that
+    /// the common widths (768, 1536, 2304, 3072, …) split into equal tiles.
+    static let packedTileColumns = 192
+
+    /// `activation(x · weightᵀ + bias)` with a packed constant weight: one task per tile of
+    /// `20 · rows` rows × 192 columns; per panel of the tile and block of rows, one call to the
+    /// register-blocked kernel (`gemmBlock`); then the bias and activation over the tile.
+    func lowerPackedLinear(_ op: Op, weight: WeightsLayout.Source, n: Int, k: Int, activation: OpKind?) throws(BackendError) {
+        let x = graph.type(of: op.operands[0])
+        let hasBias = op.operands.count > 2
+        let shape = gemm
+        let panel = WeightsLayout.Source.panels(weight, rows: n, columns: k, width: shape.columns)
+        var sources: [PointerSource] = [.value(op.operands[0]),
+                                        .weights(panel, elements: WeightsLayout.Source.panelElements(rows: n, columns: k, width: shape.columns))]
+        if hasBias { sources.append(.value(op.operands[2])) }
+        sources.append(.value(op.result))
+        let out = sources.count - 1
+        let tileRows = 20 * shape.rows
+        let tileColumns = Self.packedTileColumns
+        let columnTiles = (n + tileColumns - 1) / tileColumns
+        let leading = Array(x.shape.dropLast())
+        let count = code.mul(code.ceilDiv(code.product(leading.map(size)), tileRows), columnTiles)
+        try launch(key(op, "packed\(shape.lanes)x\(shape.rows)"), sources, count: count) { a in
+            let m = code.product(leading.map { a.size($0, code) })
+            forEachTask(a) { task in
+                let m0 = code.mul(code.div(task, code.i64(columnTiles)), tileRows)
+                let n0 = code.mul(code.rem(task, code.i64(columnTiles)), tileColumns)
+                let rowCount = code.smin(code.i64(tileRows), code.sub(m, m0))
+                let columnCount = code.smin(code.i64(tileColumns), code.sub(code.i64(n), n0))
+                multiplyPanels(a: code.gep(code.f32, a[0], code.mul(m0, k)), lda: code.i64(k), rows: rowCount, depth: code.i64(k),
+                               panel: { p in code.gep(code.f32, a[1], code.mul(code.add(n0, code.mul(p, shape.columns)), k)) },
+                               ldb: code.i64(shape.columns), columns: columnCount,
+                               c: code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0)), ldc: code.i64(n))
+                guard hasBias || activation != nil else { return }
+                let y = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
+                code.loop(code.i64(0), rowCount) { r in
+                    let row = code.gep(code.f32, y, code.mul(r, n))
+                    code.loop(code.i64(0), columnCount) { c in
+                        var v = code.load(code.f32, row, c)
+                        if hasBias { v = code.fadd(v, code.load(code.f32, a[2], code.add(n0, c))) }
+                        if let activation { v = code.activation(activation, v)! }
+                        code.store(v, code.f32, row, c)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `c[rows × columns] = a[rows × depth] · B`, B given as panels of `PackedGemm.columns`
+    /// columns: panel p (columns `p · 32 ..< p · 32 + 32` with AVX-512) starts at `panel(p)`,
+    /// its row k at `panel(p) + k · ldb`, and holds whole panels of readable floats (the last
+    /// panel's columns past `columns` are computed and dropped). Panels outer, blocks of
+    /// `PackedGemm.rows` rows inner, each block one call to the register-blocked kernel.
+    func multiplyPanels(a: IRValue, lda: IRValue, rows: IRValue, depth: IRValue, panel: (IRValue) -> IRValue, ldb: IRValue,
+                        columns: IRValue, c: IRValue, ldc: IRValue) {
+        let shape = gemm
+        let kernels = (1...shape.rows).map { gemmBlock(rows: $0) }
+        code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
+            let column = code.mul(p, shape.columns)
+            let width = code.smin(code.i64(shape.columns), code.sub(columns, column))
+            let b = panel(p)
+            code.loop(code.i64(0), code.ceilDiv(rows, shape.rows)) { block in
+                let r0 = code.mul(block, shape.rows)
+                let count = code.smin(code.i64(shape.rows), code.sub(rows, r0))
+                let arguments = [code.gep(code.f32, a, code.mul(r0, lda)), lda, depth, b, ldb,
+                                 code.gep(code.f32, c, code.add(code.mul(r0, ldc), column)), ldc, width]
+                // Full blocks first; only the last block of a matrix has fewer rows.
+                for (r, kernel) in kernels.enumerated().reversed() {
+                    code.when(code.eq(count, code.i64(r + 1))) { code.call(kernel.0, kernel.1, arguments) }
+                }
+            }
+        }
+    }
+
+    /// The register-blocked kernel for `rows` rows (generated once per row count): for r < rows,
+    /// `c[r · ldc + j] = Σ_k a[r · lda + k] · b[k · ldb + j]` for j < columns, where b's rows hold
+    /// `PackedGemm.columns` readable floats. Parameters: a, lda, depth, b, ldb, c, ldc, columns.
+    /// Fewer columns than a panel's go through a stack tile, so nothing past them is written.
+    private func gemmBlock(rows: Int) -> (IRValue, IRType) {
+        let shape = gemm
+        let name = "gemm.block\(rows)x\(shape.columns)"
+        let c = code
+        let (fn, type) = c.function(name, [c.ptr, c.i64, c.i64, c.ptr, c.i64, c.ptr, c.i64, c.i64], c.void)
+        if LLVMCountBasicBlocks(fn) > 0 { return (fn, type) }
+        let saved = c.currentBlock
+        defer { c.position(at: saved) }
+        c.addStringAttribute("min-legal-vector-width", "\(shape.lanes * 32)", to: fn)
+        for i: UInt32 in [1, 4, 6] { c.addAttribute("noalias", to: fn, at: i) }
+        c.startBlock(in: fn)
+        let (a, lda, depth, panel, ldb) = (c.param(fn, 0), c.param(fn, 1), c.param(fn, 2), c.param(fn, 3), c.param(fn, 4))
+        let (out, ldc, columns) = (c.param(fn, 5), c.param(fn, 6), c.param(fn, 7))
+        let lanes = shape.lanes, vectors = shape.vectors
+        let rowPointers = (0..<rows).map { c.gep(c.f32, a, c.mul(lda, c.i64($0))) }
+        let sums = c.loop(c.i64(0), depth, carrying: Array(repeating: c.zeroVector(lanes), count: rows * vectors)) { step, acc in
+            let row = c.gep(c.f32, panel, c.mul(step, ldb))
+            let b = (0..<vectors).map { c.loadVector(lanes, c.gep(c.f32, row, c.i64($0 * lanes))) }
+            var next = acc
+            for r in 0..<rows {
+                let x = c.splat(c.load(c.f32, rowPointers[r], step), lanes: lanes)
+                for v in 0..<vectors { next[r * vectors + v] = c.fma(x, b[v], acc[r * vectors + v], lanes: lanes) }
+            }
+            return next
+        }
+        func store(into target: IRValue, stride: IRValue) {
+            for r in 0..<rows {
+                for v in 0..<vectors {
+                    c.storeVector(sums[r * vectors + v], c.gep(c.f32, target, c.add(c.mul(stride, c.i64(r)), c.i64(v * lanes))))
+                }
+            }
+        }
+        let full = c.eq(columns, c.i64(shape.columns))
+        c.when(full) { store(into: out, stride: ldc) }
+        c.when(c.not(full)) {
+            let tile = c.entryAlloca(c.f32, count: c.i64(rows * shape.columns))
+            store(into: tile, stride: c.i64(shape.columns))
+            c.loop(c.i64(0), c.i64(rows)) { r in
+                c.loop(c.i64(0), columns) { j in
+                    c.store(c.load(c.f32, tile, c.add(c.mul(r, shape.columns), j)), c.f32, out, c.add(c.mul(r, ldc), j))
+                }
+            }
+        }
+        c.retVoid()
+        return (fn, type)
+    }
+
+    /// Packs `count` rows of `depth` floats (row r at `source + r · stride`) as the panels
+    /// `multiplyPanels` multiplies by, i.e. transposed: row r becomes column r. Writes
+    /// ⌈count / 32⌉ panels of `depth × 32` floats at `target`, zeros past `count`.
+    func packTransposed(_ source: IRValue, stride: IRValue, count: IRValue, depth: Int, into target: IRValue) {
+        let width = gemm.columns
+        code.loop(code.i64(0), code.mul(code.ceilDiv(count, width), width)) { r in
+            let panel = code.gep(code.f32, target, code.add(code.mul(code.div(r, code.i64(width)), depth * width), code.rem(r, code.i64(width))))
+            let inside = code.lt(r, count)
+            let row = code.gep(code.f32, source, code.mul(code.smin(r, code.sub(count, code.i64(1))), stride))
+            code.loop(depth) { k in
+                let v = code.select(inside, code.load(code.f32, row, k), code.f32(0))
+                code.store(v, code.f32, panel, code.mul(k, width))
+            }
+        }
+    }
+
+    /// Packs a `rows × columns` block (row r at `source + r · stride`) as panels of 32 of its
+    /// columns: ⌈columns / 32⌉ panels of `rows × 32` floats at `target`, zeros past `columns`.
+    func packColumns(_ source: IRValue, stride: IRValue, rows: IRValue, columns: Int, into target: IRValue) {
+        let width = gemm.columns
+        let panels = (columns + width - 1) / width
+        code.loop(code.i64(0), rows) { r in
+            let row = code.gep(code.f32, source, code.mul(r, stride))
+            for p in 0..<panels {
+                let out = code.gep(code.f32, target, code.add(code.mul(code.i64(p), code.mul(rows, width)), code.mul(r, width)))
+                code.loop(width) { j in
+                    let column = p * width
+                    if column + width <= columns {
+                        code.store(code.load(code.f32, row, code.add(j, column)), code.f32, out, j)
+                    } else {
+                        let inside = code.lt(code.add(j, column), code.i64(columns))
+                        let v = code.select(inside, code.load(code.f32, row, code.smin(code.add(j, column), code.i64(columns - 1))), code.f32(0))
+                        code.store(v, code.f32, out, j)
+                    }
+                }
+            }
+        }
+    }
+}
