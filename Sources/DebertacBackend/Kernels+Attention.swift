@@ -72,6 +72,18 @@ extension ModuleEmitter {
         }
     }
 
+    /// `row[j] = exp(row[j] − maximum)` for j < T, returning the sum (the softmax's numerators
+    /// and denominator).
+    private func exponentiate(_ row: IRValue, length t: IRValue, maximum: IRValue) -> IRValue {
+        code.reassociating {
+            code.loop(code.i64(0), t, carrying: [code.f32(0)]) { j, acc in
+                let e = code.exp(code.fsub(code.load(code.f32, row, j), maximum))
+                code.store(e, code.f32, row, j)
+                return [code.fadd(acc[0], e)]
+            }[0]
+        }
+    }
+
     /// The mask test of HF's attention: whether `mask[b, i] · mask[b, j] = 0`.
     private func masked(_ mask: IRValue, _ tokens: IRValue, _ queryMask: IRValue, _ j: IRValue) -> IRValue {
         code.eq(code.wrappingMul(queryMask, code.load(code.i32, mask, code.add(tokens, j))), code.i32(0))
@@ -111,8 +123,10 @@ extension ModuleEmitter {
     ///    `idx = rel_table[clamp(i − j, −R, R) + R]`;
     /// 4. [p2c] per block of keys j, `P = K_block · pos_query[…]ᵀ` likewise, then
     ///    `S_ij += P[j, idx]` (so each score is `(q·k + c2p) + p2c`, the unfused graph's order);
-    /// 5. per row, `· scale`, −FLT_MAX where `mask[b, i] · mask[b, j] = 0`, softmax;
-    /// 6. `out[b, :, h] = S · V` into head h's columns.
+    /// 5. per row, `· scale`, −FLT_MAX where `mask[b, i] · mask[b, j] = 0`, and the softmax's
+    ///    numerators `exp(s − max)` with their sum;
+    /// 6. `out[b, :, h] = (S · V) / sum` into head h's columns (dividing the d outputs of a
+    ///    row rather than its T probabilities).
     ///
     /// A block's position product has one register block of rows and at most N (position
     /// rows, rounded up to panels) columns, so everything a block reads stays in cache.
@@ -148,13 +162,13 @@ extension ModuleEmitter {
         // Column offsets of q, k, v within their rows, and which pointer holds each.
         let (qPointer, kPointer, vPointer) = packed ? (0, 0, 0) : (0, 1, 2)
         let (qColumn, kColumn, vColumn) = packed ? (0, width, 2 * width) : (0, 0, 0)
-        let panel = gemm.columns, block = gemm.rows
+        let panel = gemm.columns, block = 2 * gemm.rows
         let paddedHead = (d + panel - 1) / panel * panel
         let paddedPositions = (positionRows + panel - 1) / panel * panel
         let terms = (c2p ? 1 : 0) + (p2c ? 1 : 0)
         // S (T²), Kᵀ panels (≤ (T + 31)·d), V panels (T·d rounded up to panels), and per term the
         // packed position rows and one block's product.
-        requireWorkspace(perSquaredLength: 4, perLength: 4 * (d + paddedHead + 2),
+        requireWorkspace(perSquaredLength: 4, perLength: 4 * (d + paddedHead + 3),
                          constant: 4 * ((panel - 1) * d + terms * (paddedPositions * d + block * paddedPositions)))
 
         try launch(key(op, "block\(block)x\(panel)"), sources(op), count: code.mul(batch, heads)) { a in
@@ -186,6 +200,8 @@ extension ModuleEmitter {
             let reachCount = code.add(code.sub(reach.hi, reach.lo), 1)
             let positionsPacked = (c2p ? take(paddedPositions * d) : nil, p2c ? take(paddedPositions * d) : nil)
             let blockProduct = take(block * paddedPositions)
+            let sums = take(0)
+            free = code.gep(code.f32, free, t)
             // The table along a row: `buckets[j − i + T − 1]` is the entry of i − j, so each row's
             // entries are contiguous (2T − 1 ints).
             let buckets = free
@@ -260,20 +276,30 @@ extension ModuleEmitter {
                         }
                     }
                 }
+                // Per row: scale and mask (keeping the maximum), then exp(s − max) and its sum; the
+                // division by the sum waits until after S · V (d divisions per row instead of T).
                 code.loop(zero, t) { i in
                     let row = code.gep(code.f32, scores, code.mul(i, t))
                     let queryMask = code.load(code.i32, a[maskIndex], code.add(tokens, i))
-                    code.loop(zero, t) { j in
-                        let s = code.fmul(code.load(code.f32, row, j), code.f32(scale))
-                        let v = code.select(masked(a[maskIndex], tokens, queryMask, j), code.f32(-.greatestFiniteMagnitude), s)
-                        code.store(v, code.f32, row, j)
+                    let maximum = code.reassociating {
+                        code.loop(zero, t, carrying: [code.f32(-.infinity)]) { j, acc in
+                            let s = code.fmul(code.load(code.f32, row, j), code.f32(scale))
+                            let v = code.select(masked(a[maskIndex], tokens, queryMask, j), code.f32(-.greatestFiniteMagnitude), s)
+                            code.store(v, code.f32, row, j)
+                            return [code.floatIntrinsic("maximum", [acc[0], v])]
+                        }[0]
                     }
-                    softmaxRow(row, row, length: t)
+                    code.store(exponentiate(row, length: t, maximum: maximum), code.f32, sums, i)
                 }
+                let target = code.gep(code.f32, a[out], code.add(code.mul(tokens, width), head))
                 multiplyPanels(a: scores, lda: t, rows: t, depth: t,
                                panel: { p in code.gep(code.f32, valuesPacked, code.mul(p, code.mul(t, panel))) }, ldb: code.i64(panel),
-                               columns: code.i64(d), c: code.gep(code.f32, a[out], code.add(code.mul(tokens, width), head)),
-                               ldc: code.i64(width))
+                               columns: code.i64(d), c: target, ldc: code.i64(width))
+                code.loop(zero, t) { i in
+                    let row = code.gep(code.f32, target, code.mul(i, width))
+                    let sum = code.load(code.f32, sums, i)
+                    code.loop(d) { c in code.store(code.fdiv(code.load(code.f32, row, c), sum), code.f32, row, c) }
+                }
             }
         }
     }
@@ -292,9 +318,13 @@ extension ModuleEmitter {
         c.startBlock(in: fn)
         let (row, entries, terms) = (c.param(fn, 0), c.param(fn, 1), c.param(fn, 2))
         let (stride, origin, n) = (c.param(fn, 3), c.param(fn, 4), c.param(fn, 5))
+        // The index in 32 bits (it is below the workspace's float count), so the gathers take
+        // 32-bit indices: twice the lanes of 64-bit ones.
+        let (stride32, origin32) = (c.trunc32(stride), c.trunc32(origin))
         c.loop(c.i64(0), n) { j in
-            let index = c.add(c.mul(j, stride), c.sub(c.sext(c.load(c.i32, entries, j)), origin))
-            c.store(c.fadd(c.load(c.f32, row, j), c.load(c.f32, terms, index)), c.f32, row, j)
+            let offset = c.sub(c.load(c.i32, entries, j), origin32)
+            let index = c.add(c.mul(c.trunc32(j), stride32), offset)
+            c.store(c.fadd(c.load(c.f32, row, j), c.load(c.f32, terms, c.sext(index))), c.f32, row, j)
         }
         c.retVoid()
         return (fn, type)

@@ -31,6 +31,11 @@ extension ModuleEmitter {
     /// Columns of one `linear` task's tile: 6 panels of 32 (AVX-512) or 12 of 16 (AVX), so that
     /// the common widths (768, 1536, 2304, 3072, …) split into equal tiles.
     static let packedTileColumns = 192
+    /// Reduction length above which a panel is multiplied in passes of `packedPassDepth` steps,
+    /// so that a pass's slice of the panel and of the tile's rows stay in the core's caches
+    /// (for xxlarge's FFN down, K = 6144, the tile's rows alone are 3 MB).
+    static let packedPassThreshold = 2048
+    static let packedPassDepth = 512
 
     /// `activation(x · weightᵀ + bias)` with a packed constant weight: one task per tile of
     /// `20 · rows` rows × 192 columns; per panel of the tile and block of rows, one call to the
@@ -57,10 +62,27 @@ extension ModuleEmitter {
                 let n0 = code.mul(code.rem(task, code.i64(columnTiles)), tileColumns)
                 let rowCount = code.smin(code.i64(tileRows), code.sub(m, m0))
                 let columnCount = code.smin(code.i64(tileColumns), code.sub(code.i64(n), n0))
-                multiplyPanels(a: code.gep(code.f32, a[0], code.mul(m0, k)), lda: code.i64(k), rows: rowCount, depth: code.i64(k),
-                               panel: { p in code.gep(code.f32, a[1], code.mul(code.add(n0, code.mul(p, shape.columns)), k)) },
-                               ldb: code.i64(shape.columns), columns: columnCount,
-                               c: code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0)), ldc: code.i64(n))
+                let x0 = code.gep(code.f32, a[0], code.mul(m0, k))
+                let y0 = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
+                if k <= Self.packedPassThreshold {
+                    multiplyPanels(a: x0, lda: code.i64(k), rows: rowCount, depth: code.i64(k),
+                                   panel: { p in code.gep(code.f32, a[1], code.mul(code.add(n0, code.mul(p, shape.columns)), k)) },
+                                   ldb: code.i64(shape.columns), columns: columnCount, c: y0, ldc: code.i64(n))
+                } else {
+                    // Panel by panel, the reduction in passes; later passes continue the FMA chains.
+                    let depth = Self.packedPassDepth, passes = (k + depth - 1) / depth
+                    code.loop(code.i64(0), code.ceilDiv(columnCount, shape.columns)) { p in
+                        let column = code.mul(p, shape.columns)
+                        let panel = code.gep(code.f32, a[1], code.mul(code.add(n0, column), k))
+                        for pass in 0..<passes {
+                            multiplyPanels(a: code.gep(code.f32, x0, code.i64(pass * depth)), lda: code.i64(k), rows: rowCount,
+                                           depth: code.i64(min(depth, k - pass * depth)),
+                                           panel: { _ in code.gep(code.f32, panel, code.i64(pass * depth * shape.columns)) },
+                                           ldb: code.i64(shape.columns), columns: code.smin(code.i64(shape.columns), code.sub(columnCount, column)),
+                                           c: code.gep(code.f32, y0, column), ldc: code.i64(n), accumulate: pass > 0)
+                        }
+                    }
+                }
                 guard hasBias || activation != nil else { return }
                 let y = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
                 code.loop(code.i64(0), rowCount) { r in
@@ -79,12 +101,13 @@ extension ModuleEmitter {
     /// `c[rows × columns] = a[rows × depth] · B`, B given as panels of `PackedGemm.columns`
     /// columns: panel p (columns `p · 32 ..< p · 32 + 32` with AVX-512) starts at `panel(p)`,
     /// its row k at `panel(p) + k · ldb`, and holds whole panels of readable floats (the last
-    /// panel's columns past `columns` are computed and dropped). Panels outer, blocks of
+    /// panel's columns past `columns` are computed and dropped). With `accumulate` the products
+    /// are added to c's values, continuing their FMA chains. Panels outer, blocks of
     /// `PackedGemm.rows` rows inner, each block one call to the register-blocked kernel.
     func multiplyPanels(a: IRValue, lda: IRValue, rows: IRValue, depth: IRValue, panel: (IRValue) -> IRValue, ldb: IRValue,
-                        columns: IRValue, c: IRValue, ldc: IRValue) {
+                        columns: IRValue, c: IRValue, ldc: IRValue, accumulate: Bool = false) {
         let shape = gemm
-        let kernels = (1...shape.rows).map { gemmBlock(rows: $0) }
+        let kernels = (1...shape.rows).map { gemmBlock(rows: $0, accumulate: accumulate) }
         code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
             let column = code.mul(p, shape.columns)
             let width = code.smin(code.i64(shape.columns), code.sub(columns, column))
@@ -102,13 +125,14 @@ extension ModuleEmitter {
         }
     }
 
-    /// The register-blocked kernel for `rows` rows (generated once per row count): for r < rows,
-    /// `c[r · ldc + j] = Σ_k a[r · lda + k] · b[k · ldb + j]` for j < columns, where b's rows hold
-    /// `PackedGemm.columns` readable floats. Parameters: a, lda, depth, b, ldb, c, ldc, columns.
-    /// Fewer columns than a panel's go through a stack tile, so nothing past them is written.
-    private func gemmBlock(rows: Int) -> (IRValue, IRType) {
+    /// The register-blocked kernel for `rows` rows (generated once per row count and start):
+    /// for r < rows, `c[r · ldc + j] (+)= Σ_k a[r · lda + k] · b[k · ldb + j]` for j < columns,
+    /// where b's rows hold `PackedGemm.columns` readable floats; the sums start from zero, or
+    /// from c with `accumulate`. Parameters: a, lda, depth, b, ldb, c, ldc, columns. Fewer
+    /// columns than a panel's go through a stack tile, so nothing past them is read or written.
+    private func gemmBlock(rows: Int, accumulate: Bool) -> (IRValue, IRType) {
         let shape = gemm
-        let name = "gemm.block\(rows)x\(shape.columns)"
+        let name = "gemm.block\(rows)x\(shape.columns)\(accumulate ? ".accumulate" : "")"
         let c = code
         let (fn, type) = c.function(name, [c.ptr, c.i64, c.i64, c.ptr, c.i64, c.ptr, c.i64, c.i64], c.void)
         if LLVMCountBasicBlocks(fn) > 0 { return (fn, type) }
@@ -120,8 +144,27 @@ extension ModuleEmitter {
         let (a, lda, depth, panel, ldb) = (c.param(fn, 0), c.param(fn, 1), c.param(fn, 2), c.param(fn, 3), c.param(fn, 4))
         let (out, ldc, columns) = (c.param(fn, 5), c.param(fn, 6), c.param(fn, 7))
         let lanes = shape.lanes, vectors = shape.vectors
+        let full = c.eq(columns, c.i64(shape.columns))
+        let tile = c.entryAlloca(c.f32, count: c.i64(rows * shape.columns))
+        var starts = Array(repeating: c.zeroVector(lanes), count: rows * vectors)
+        if accumulate {
+            // c's values, through the tile when the block is narrower than a panel.
+            c.when(c.not(full)) {
+                c.loop(c.i64(0), c.i64(rows)) { r in
+                    c.loop(c.i64(0), c.i64(shape.columns)) { j in
+                        let inside = c.lt(j, columns)
+                        let source = c.gep(c.f32, out, c.add(c.mul(r, ldc), c.smin(j, c.sub(columns, c.i64(1)))))
+                        c.store(c.select(inside, c.load(c.f32, source), c.f32(0)), c.f32, tile, c.add(c.mul(r, shape.columns), j))
+                    }
+                }
+            }
+            let base = c.select(full, out, tile), stride = c.select(full, ldc, c.i64(shape.columns))
+            starts = (0..<rows * vectors).map { index in
+                c.loadVector(lanes, c.gep(c.f32, base, c.add(c.mul(stride, c.i64(index / vectors)), c.i64(index % vectors * lanes))))
+            }
+        }
         let rowPointers = (0..<rows).map { c.gep(c.f32, a, c.mul(lda, c.i64($0))) }
-        let sums = c.loop(c.i64(0), depth, carrying: Array(repeating: c.zeroVector(lanes), count: rows * vectors)) { step, acc in
+        let sums = c.loop(c.i64(0), depth, carrying: starts) { step, acc in
             let row = c.gep(c.f32, panel, c.mul(step, ldb))
             let b = (0..<vectors).map { c.loadVector(lanes, c.gep(c.f32, row, c.i64($0 * lanes))) }
             var next = acc
@@ -138,10 +181,8 @@ extension ModuleEmitter {
                 }
             }
         }
-        let full = c.eq(columns, c.i64(shape.columns))
         c.when(full) { store(into: out, stride: ldc) }
         c.when(c.not(full)) {
-            let tile = c.entryAlloca(c.f32, count: c.i64(rows * shape.columns))
             store(into: tile, stride: c.i64(shape.columns))
             c.loop(c.i64(0), c.i64(rows)) { r in
                 c.loop(c.i64(0), columns) { j in
