@@ -115,8 +115,9 @@ extension ModuleEmitter {
     /// packed `_qkv` form, one task per (b, h), every product on the packed matrix kernel
     /// (`multiplyPanels`), in the running thread's workspace:
     ///
-    /// 1. pack Kᵀ and V, and the position rows `lo ... hi` that i − j ∈ (−T, T) reaches, of
-    ///    pos_key [c2p] and pos_query [p2c], for this head;
+    /// 1. pack Kᵀ and V for this head (pos_key [c2p] and pos_query [p2c] must be constants,
+    ///    as `fold-constants` makes them: they are packed per head at compile time,
+    ///    `WeightsLayout.Source.headPanels`);
     /// 2. `S = Q·Kᵀ` (T × T);
     /// 3. [c2p] per block of query rows i, `C = Q_block · pos_key[…]ᵀ` over just the panels of
     ///    position rows those rows reach, then `S_ij += C[i, idx]` with
@@ -146,6 +147,7 @@ extension ModuleEmitter {
         var tableIndex: Int?
         var radius = 0
         var positionRows = 0
+        var rowsOf: [Int: Int] = [:]
         if c2p || p2c {
             tableIndex = next
             guard let n = graph.type(of: op.operands[next]).shape[0].staticSize else { throw unsupported(op, "dynamic rel_table") }
@@ -155,6 +157,7 @@ extension ModuleEmitter {
                     throw unsupported(op, "dynamic position embeddings")
                 }
                 positionRows = max(positionRows, rows)
+                rowsOf[index] = rows
             }
         }
         let out = op.operands.count
@@ -166,12 +169,21 @@ extension ModuleEmitter {
         let paddedHead = (d + panel - 1) / panel * panel
         let paddedPositions = (positionRows + panel - 1) / panel * panel
         let terms = (c2p ? 1 : 0) + (p2c ? 1 : 0)
-        // S (T²), Kᵀ panels (≤ (T + 31)·d), V panels (T·d rounded up to panels), and per term the
-        // packed position rows and one block's product.
+        // S (T²), Kᵀ panels (≤ (T + 31)·d), V panels (T·d rounded up to panels), the row sums and
+        // the bucket row (3T), and one block's position product.
         requireWorkspace(perSquaredLength: 4, perLength: 4 * (d + paddedHead + 3),
-                         constant: 4 * ((panel - 1) * d + terms * (paddedPositions * d + block * paddedPositions)))
+                         constant: 4 * ((panel - 1) * d + (terms > 0 ? block * paddedPositions : 0)))
+        // The position embeddings are read as compile-time panels.
+        var sources = sources(op)
+        for index in [posKeyIndex, posQueryIndex].compactMap({ $0 }) {
+            guard case let .weights(source)? = plan.storage[op.operands[index]], source.isPackable else {
+                throw unsupported(op, "the position embeddings must be constants (weights-only, folded by fold-constants)")
+            }
+            let packed = WeightsLayout.Source.headPanels(source, rows: rowsOf[index]!, heads: heads, headSize: d, width: panel)
+            sources[index] = .weights(packed, elements: heads * ((rowsOf[index]! + panel - 1) / panel * panel) * d)
+        }
 
-        try launch(key(op, "block\(block)x\(panel)"), sources(op), count: code.mul(batch, heads)) { a in
+        try launch(key(op, "block\(block)x\(panel)"), sources, count: code.mul(batch, heads)) { a in
             let t = a.length
             let zero = code.i64(0)
             let scores = a.workspace
@@ -194,11 +206,6 @@ extension ModuleEmitter {
                 }
                 return (code.sext(bounds[0]), code.sext(bounds[1]))
             }
-            // The position rows any i − j reaches at this T: lo ... hi, packed from lo.
-            var reach = (lo: zero, hi: zero)
-            if tableIndex != nil { reach = positionRange(code.sub(code.i64(1), t), code.sub(t, code.i64(1))) }
-            let reachCount = code.add(code.sub(reach.hi, reach.lo), 1)
-            let positionsPacked = (c2p ? take(paddedPositions * d) : nil, p2c ? take(paddedPositions * d) : nil)
             let blockProduct = take(block * paddedPositions)
             let sums = take(0)
             free = code.gep(code.f32, free, t)
@@ -222,10 +229,9 @@ extension ModuleEmitter {
                 let (query, key) = (rows(qPointer, qColumn, from: zero), rows(kPointer, kColumn, from: zero))
                 packTransposed(key, stride: code.i64(stride), count: t, depth: d, into: keysPacked)
                 packColumns(rows(vPointer, vColumn, from: zero), stride: code.i64(stride), rows: t, columns: d, into: valuesPacked)
-                for (index, target) in [(posKeyIndex, positionsPacked.0), (posQueryIndex, positionsPacked.1)] {
-                    guard let index, let target else { continue }
-                    let first = code.gep(code.f32, a[index], code.add(code.mul(reach.lo, width), head))
-                    packTransposed(first, stride: code.i64(width), count: reachCount, depth: d, into: target)
+                // This head's position panels.
+                let positionPanels = [posKeyIndex, posQueryIndex].map { index in
+                    index.map { code.gep(code.f32, a[$0], code.mul(h, ((rowsOf[$0]! + panel - 1) / panel * panel) * d)) }
                 }
                 multiplyPanels(a: query, lda: code.i64(stride), rows: t, depth: code.i64(d),
                                panel: { p in code.gep(code.f32, keysPacked, code.mul(p, d * panel)) }, ldb: code.i64(panel),
@@ -242,20 +248,20 @@ extension ModuleEmitter {
                         let count = code.smin(code.i64(block), code.sub(t, row0))
                         let (first, last) = range(row0, count)
                         let (lo, hi) = positionRange(first, last)
-                        let firstPanel = code.div(code.sub(lo, reach.lo), code.i64(panel))
-                        let panels = code.sub(code.add(code.div(code.sub(hi, reach.lo), code.i64(panel)), 1), firstPanel)
+                        let firstPanel = code.div(lo, code.i64(panel))
+                        let panels = code.sub(code.add(code.div(hi, code.i64(panel)), 1), firstPanel)
                         let ldp = code.mul(panels, panel)
                         multiplyPanels(a: code.gep(code.f32, content, code.mul(row0, stride)), lda: code.i64(stride), rows: count,
                                        depth: code.i64(d),
                                        panel: { p in code.gep(code.f32, positions, code.mul(code.add(firstPanel, p), d * panel)) },
                                        ldb: code.i64(panel), columns: ldp, c: blockProduct, ldc: ldp)
-                        // Entry idx of the product's row lies at column idx − (reach.lo + firstPanel·32).
-                        add(row0, count, blockProduct, ldp, code.add(reach.lo, code.mul(firstPanel, panel)))
+                        // Entry idx of the product's row lies at column idx − firstPanel·32.
+                        add(row0, count, blockProduct, ldp, code.mul(firstPanel, panel))
                     }
                 }
-                if let posKeyIndex = positionsPacked.0 {
+                if let positions = positionPanels[0] {
                     // Query rows i0 ..< i0 + n reach i − j ∈ [i0 + 1 − T, i0 + n − 1].
-                    relativeTerm(query, posKeyIndex, reach: { i0, n in (code.sub(code.add(i0, 1), t), code.sub(code.add(i0, n), code.i64(1))) }) {
+                    relativeTerm(query, positions, reach: { i0, n in (code.sub(code.add(i0, 1), t), code.sub(code.add(i0, n), code.i64(1))) }) {
                         i0, n, product, ldp, origin in
                         code.loop(i0, code.add(i0, n)) { i in
                             let row = code.gep(code.f32, scores, code.mul(i, t))
@@ -265,9 +271,9 @@ extension ModuleEmitter {
                         }
                     }
                 }
-                if let posQueryIndex = positionsPacked.1 {
+                if let positions = positionPanels[1] {
                     // Keys j0 ..< j0 + n are reached from i − j ∈ [1 − j0 − n, T − 1 − j0].
-                    relativeTerm(key, posQueryIndex, reach: { j0, n in (code.sub(code.i64(1), code.add(j0, n)), code.sub(code.sub(t, code.i64(1)), j0)) }) {
+                    relativeTerm(key, positions, reach: { j0, n in (code.sub(code.i64(1), code.add(j0, n)), code.sub(code.sub(t, code.i64(1)), j0)) }) {
                         j0, n, product, ldp, origin in
                         code.loop(zero, t) { i in
                             let row = code.gep(code.f32, scores, code.add(code.mul(i, t), j0))

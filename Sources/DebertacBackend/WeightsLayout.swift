@@ -22,6 +22,11 @@ final class WeightsLayout {
         /// product kernel (`Kernels+PackedMatmul.swift`): panels of `width` rows, each stored
         /// column by column (`[⌈rows / width⌉, columns, width]`), the last panel zero-padded.
         indirect case panels(Source, rows: Int, columns: Int, width: Int)
+        /// A `[rows, heads · headSize]` matrix (position embeddings projected for all heads)
+        /// packed per head for the matrix product kernel: head h's `[rows, headSize]` block
+        /// transposed into panels of `width` rows (`[heads, ⌈rows / width⌉, headSize, width]`),
+        /// zero-padded, so that row r becomes column r of the product.
+        indirect case headPanels(Source, rows: Int, heads: Int, headSize: Int, width: Int)
 
         /// Whether the source is a plain fp32 matrix that `panels` can re-lay out.
         var isPackable: Bool {
@@ -119,6 +124,22 @@ final class WeightsLayout {
             try withBytes(of: out, body)
         case let .ints(values):
             try withBytes(of: values, body)
+        case let .headPanels(inner, rows, heads, headSize, width):
+            let w = try floats(of: inner, constants: constants)
+            guard w.count == rows * heads * headSize else {
+                throw .constantUnavailable(name: "\(inner)", message: "has \(w.count) elements, expected \(rows * heads * headSize)")
+            }
+            let padded = (rows + width - 1) / width * width
+            var out = [Float](repeating: 0, count: heads * padded * headSize)
+            for h in 0..<heads {
+                for row in 0..<rows {
+                    let (panel, lane) = (row / width, row % width)
+                    for c in 0..<headSize {
+                        out[((h * (padded / width) + panel) * headSize + c) * width + lane] = w[row * heads * headSize + h * headSize + c]
+                    }
+                }
+            }
+            try withBytes(of: out, body)
         case let .panels(inner, rows, columns, width):
             let w = try floats(of: inner, constants: constants)
             guard w.count == rows * columns else {
