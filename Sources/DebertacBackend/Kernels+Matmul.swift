@@ -49,16 +49,23 @@ extension ModuleEmitter {
                       a: code.gep(code.f32, a[0], code.mul(m0, k)), lda: code.i64(k),
                       b: code.gep(code.f32, a[1], code.mul(n0, k)), ldb: code.i64(k),
                       beta: 0, c: y, ldc: code.i64(n))
-                guard hasBias || activation != nil else { return }
-                code.loop(code.i64(0), rowCount) { r in
-                    let row = code.gep(code.f32, y, code.mul(r, n))
-                    code.loop(code.i64(0), columnCount) { c in
-                        var v = code.load(code.f32, row, c)
-                        if hasBias { v = code.fadd(v, code.load(code.f32, a[2], code.add(n0, c))) }
-                        if let activation { v = code.activation(activation, v)! }
-                        code.store(v, code.f32, row, c)
-                    }
-                }
+                linearEpilogue(tile: y, rows: rowCount, columns: columnCount, stride: n,
+                               bias: hasBias ? code.gep(code.f32, a[2], n0) : nil, activation: activation)
+            }
+        }
+    }
+
+    /// A `linear` tile's epilogue, while the tile is in cache: `y = activation(y + bias)` over
+    /// `rows × columns` floats with rows `stride` apart (`bias` points at the tile's first column).
+    func linearEpilogue(tile y: IRValue, rows: IRValue, columns: IRValue, stride: Int, bias: IRValue?, activation: OpKind?) {
+        guard bias != nil || activation != nil else { return }
+        code.loop(code.i64(0), rows) { r in
+            let row = code.gep(code.f32, y, code.mul(r, stride))
+            code.loop(code.i64(0), columns) { c in
+                var v = code.load(code.f32, row, c)
+                if let bias { v = code.fadd(v, code.load(code.f32, bias, c)) }
+                if let activation { v = code.activation(activation, v)! }
+                code.store(v, code.f32, row, c)
             }
         }
     }

@@ -83,17 +83,8 @@ extension ModuleEmitter {
                         }
                     }
                 }
-                guard hasBias || activation != nil else { return }
-                let y = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
-                code.loop(code.i64(0), rowCount) { r in
-                    let row = code.gep(code.f32, y, code.mul(r, n))
-                    code.loop(code.i64(0), columnCount) { c in
-                        var v = code.load(code.f32, row, c)
-                        if hasBias { v = code.fadd(v, code.load(code.f32, a[2], code.add(n0, c))) }
-                        if let activation { v = code.activation(activation, v)! }
-                        code.store(v, code.f32, row, c)
-                    }
-                }
+                linearEpilogue(tile: y0, rows: rowCount, columns: columnCount, stride: n,
+                               bias: hasBias ? code.gep(code.f32, a[2], n0) : nil, activation: activation)
             }
         }
     }
