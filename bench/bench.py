@@ -41,9 +41,11 @@ def parse_args(argv):
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated; torch is always included")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                         help="threads for every engine (default: all cores this process may use)")
-    parser.add_argument("--mode", choices=["auto", "interleaved", "sequential"], default="auto",
-                        help="interleaved: all engines loaded, round-robin; sequential: one engine in memory at "
-                             "a time; auto: interleaved when the shape fits in RAM four times over")
+    parser.add_argument("--mode", choices=["auto", "interleaved", "paired", "sequential"], default="auto",
+                        help="interleaved: all engines loaded, round-robin; paired: debertac loaded throughout, "
+                             "each peer loaded in turn and timed round-robin with it; sequential: one engine in "
+                             "memory at a time; auto: interleaved when the shape fits in RAM four times over, "
+                             "else paired when debertac and the largest peer fit together")
     parser.add_argument("--reps-scale", type=float, default=1.0, help="multiply the timed rounds by this")
     parser.add_argument("--gap-ms", type=float, default=50.0, help="pause between two timed calls (default 50)")
     parser.add_argument("--atol", type=float, default=1e-3, help="logit tolerance: |x - torch| <= atol + rtol |torch|")

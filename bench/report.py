@@ -87,6 +87,13 @@ def medians(shape_result) -> dict:
             for e, r in shape_result["engines"].items() if r["status"] == "ok"}
 
 
+def paired_base(shape_result, peer: str, case: str, overall: float) -> float:
+    """debertac's median for a ratio to `peer`: over the calls interleaved with that peer's under the
+    paired schedule, else over all of debertac's calls."""
+    times = shape_result["engines"].get("debertac", {}).get("paired", {}).get(peer, {}).get(case)
+    return statistics.median(times) if times else overall
+
+
 def sgemm_rates(sgemm, threads):
     """{M: GFLOP/s of the two FFN products of that M together} at the given thread count, and the peak."""
     by_m = {}
@@ -130,8 +137,8 @@ def tables(results) -> str:
                              f"{ms(min(times))}–{ms(max(times))}", f"{batch / median:.2f}",
                              f"{flops / median / 1e9:.0f}", f"{median / base:.2f}" if base else "n/a"])
             if base:
-                speedups.append([name, case_name] + [f"{med[p][case_name] / base:.2f}×" if case_name in med.get(p, {})
-                                                     else "n/a" for p in PEERS])
+                speedups.append([name, case_name] + [f"{med[p][case_name] / paired_base(r, p, case_name, base):.2f}×"
+                                                     if case_name in med.get(p, {}) else "n/a" for p in PEERS])
                 rate = rates.get(case["batch"] * case["length"])
                 achieved = flops / base / 1e9
                 roofline.append([name, case_name, f"{flops / 1e9:.1f}", f"{achieved:.0f}",
@@ -145,14 +152,15 @@ def tables(results) -> str:
     out += ["### Latency and throughput",
             "",
             "Wall time of one call, after warm-up; median over the timed rounds (engines interleaved round-robin "
-            "unless the shape says sequential). seq/s = batch / median. GFLOP/s = the forward pass's FLOPs "
+            "unless the shape says paired or sequential). seq/s = batch / median. GFLOP/s = the forward pass's FLOPs "
             "(below) / median. The last column is the median relative to debertac's (above 1: slower than debertac).",
             "",
             table(["shape", "input", "engine", "median ms", "IQR ms", "min–max ms", "seq/s", "GFLOP/s", "÷ debertac"],
                   rows), ""]
     out += ["### debertac's speed-up over each peer",
             "",
-            "Peer median / debertac median (above 1: debertac is faster).",
+            "Peer median / debertac median (above 1: debertac is faster); under the paired schedule, debertac's "
+            "median over the calls interleaved with that peer's.",
             "",
             table(["shape", "input"] + [NAMES[p] for p in PEERS], speedups) if speedups else
             "debertac was not measured (see the failures below).", ""]
@@ -304,8 +312,11 @@ and the timed rounds run; in a round every engine classifies the input once, eng
 rotated each round, with a 50 ms pause between calls so that no engine's spinning worker threads overlap
 the next engine's call. The tables quote medians with the interquartile range and min–max. When four
 copies of a shape do not fit in RAM (xxlarge: about 6 GB of fp32 weights per engine on a 23 GB machine),
-the engines run **sequentially** instead: one engine in memory at a time, PyTorch first, each engine
-checked right before it is timed (a mismatch still stops the run and nothing is reported). The run also
+the shape runs **paired** instead: debertac (whose weights are pages mapped from its .so) stays loaded,
+and each peer in turn, PyTorch first, is loaded, checked, timed round-robin against debertac and closed;
+each ratio to a peer then uses debertac's calls from that peer's block, so the host's drift over minutes
+does not enter the ratios. (**Sequential**, one engine in memory at a time, remains for machines where
+even that does not fit.) A mismatch still stops the run before anything is reported. The run also
 records how much CPU other processes used while timing; above 0.1 cores the notes flag the numbers as noisy.
 
 Memory: peak RSS counts the pages a process touched. An engine that maps its weights from a file
