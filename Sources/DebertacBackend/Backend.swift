@@ -83,8 +83,9 @@ public enum Backend {
         let machine = try TargetMachine(options.target)
         let code = CodeBuilder(moduleName: graph.name)
         let weights = WeightsLayout()
-        let emitter = ModuleEmitter(graph: graph, plan: plan, weights: weights, code: code,
-                                    maxSequenceLength: config.maxPositionEmbeddings, vectorRegisters: machine.vectorRegisters)
+        let emitter = ModuleEmitter(graph: graph, plan: plan, weights: weights, constants: store, code: code,
+                                    maxSequenceLength: config.maxPositionEmbeddings, vectorRegisters: machine.vectorRegisters,
+                                    halvesAreCheap: machine.convertsHalves)
         try emitter.emit()                                                             // 2. kernels + entry
         if let problem = code.verify() { throw .invalidModule(problem) }
 

@@ -11,6 +11,25 @@ extension CodeBuilder {
 
     func storeVector(_ value: IRValue, _ pointer: IRValue) { store(value, pointer, align: 4) }
 
+    /// `lanes` elements stored in `precision` at `pointer`, widened to floats (exactly): f16 by
+    /// `fpext` (one `vcvtph2ps`), bf16 as the upper halves of the floats' bit patterns.
+    func loadVector(_ lanes: Int, _ pointer: IRValue, precision: WeightsLayout.Precision) -> IRValue {
+        let count = UInt32(lanes)
+        switch precision {
+        case .f32:
+            return loadVector(lanes, pointer)
+        case .f16:
+            let halves = load(LLVMVectorType(LLVMHalfTypeInContext(context), count)!, pointer, align: 2)
+            return LLVMBuildFPExt(builder, halves, vectorType(lanes), "")!
+        case .bf16:
+            let words = load(LLVMVectorType(LLVMInt16TypeInContext(context), count)!, pointer, align: 2)
+            let wide = LLVMBuildZExt(builder, words, LLVMVectorType(i32, count)!, "")!
+            var sixteens: [IRValue?] = Array(repeating: i32(16), count: lanes)
+            let shift = sixteens.withUnsafeMutableBufferPointer { LLVMConstVector($0.baseAddress, count)! }
+            return LLVMBuildBitCast(builder, LLVMBuildShl(builder, wide, shift, "")!, vectorType(lanes), "")!
+        }
+    }
+
     func zeroVector(_ lanes: Int) -> IRValue { LLVMConstNull(vectorType(lanes))! }
 
     /// The scalar `x` in every lane.

@@ -44,7 +44,8 @@ extension ModuleEmitter {
         let x = graph.type(of: op.operands[0])
         let hasBias = op.operands.count > 2
         let shape = gemm
-        let panel = WeightsLayout.Source.panels(weight, rows: n, columns: k, width: shape.columns)
+        let precision = try storagePrecision(of: weight)
+        let panel = WeightsLayout.Source.panels(weight, rows: n, columns: k, width: shape.columns, precision: precision)
         var sources: [PointerSource] = [.value(op.operands[0]),
                                         .weights(panel, elements: WeightsLayout.Source.panelElements(rows: n, columns: k, width: shape.columns))]
         if hasBias { sources.append(.value(op.operands[2])) }
@@ -55,7 +56,9 @@ extension ModuleEmitter {
         let columnTiles = (n + tileColumns - 1) / tileColumns
         let leading = Array(x.shape.dropLast())
         let count = code.mul(code.ceilDiv(code.product(leading.map(size)), tileRows), columnTiles)
-        try launch(key(op, "packed\(shape.lanes)x\(shape.rows)"), sources, count: count) { a in
+        try launch(key(op, "packed\(shape.lanes)x\(shape.rows).\(precision)"), sources, count: count) { a in
+            /// Element `index` of the packed weight.
+            func weights(_ index: IRValue) -> IRValue { code.gep(code.i8, a[1], code.mul(index, precision.bytes)) }
             let m = code.product(leading.map { a.size($0, code) })
             forEachTask(a) { task in
                 let m0 = code.mul(code.div(task, code.i64(columnTiles)), tileRows)
@@ -66,18 +69,18 @@ extension ModuleEmitter {
                 let y0 = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
                 if k <= Self.packedPassThreshold {
                     multiplyPanels(a: x0, lda: code.i64(k), rows: rowCount, depth: code.i64(k),
-                                   panel: { p in code.gep(code.f32, a[1], code.mul(code.add(n0, code.mul(p, shape.columns)), k)) },
+                                   panel: { p in weights(code.mul(code.add(n0, code.mul(p, shape.columns)), k)) }, precision: precision,
                                    ldb: code.i64(shape.columns), columns: columnCount, c: y0, ldc: code.i64(n))
                 } else {
                     // Panel by panel, the reduction in passes; later passes continue the FMA chains.
                     let depth = Self.packedPassDepth, passes = (k + depth - 1) / depth
                     code.loop(code.i64(0), code.ceilDiv(columnCount, shape.columns)) { p in
                         let column = code.mul(p, shape.columns)
-                        let panel = code.gep(code.f32, a[1], code.mul(code.add(n0, column), k))
+                        let panel = code.mul(code.add(n0, column), k)
                         for pass in 0..<passes {
                             multiplyPanels(a: code.gep(code.f32, x0, code.i64(pass * depth)), lda: code.i64(k), rows: rowCount,
                                            depth: code.i64(min(depth, k - pass * depth)),
-                                           panel: { _ in code.gep(code.f32, panel, code.i64(pass * depth * shape.columns)) },
+                                           panel: { _ in weights(code.add(panel, code.i64(pass * depth * shape.columns))) }, precision: precision,
                                            ldb: code.i64(shape.columns), columns: code.smin(code.i64(shape.columns), code.sub(columnCount, column)),
                                            c: code.gep(code.f32, y0, column), ldc: code.i64(n), accumulate: pass > 0)
                         }
@@ -91,14 +94,16 @@ extension ModuleEmitter {
 
     /// `c[rows × columns] = a[rows × depth] · B`, B given as panels of `PackedGemm.columns`
     /// columns: panel p (columns `p · 32 ..< p · 32 + 32` with AVX-512) starts at `panel(p)`,
-    /// its row k at `panel(p) + k · ldb`, and holds whole panels of readable floats (the last
+    /// its row k at `panel(p) + k · ldb` elements stored in `precision` (widened to fp32 as they
+    /// are loaded), and holds whole panels of readable elements (the last
     /// panel's columns past `columns` are computed and dropped). With `accumulate` the products
     /// are added to c's values, continuing their FMA chains. Panels outer, blocks of
     /// `PackedGemm.rows` rows inner, each block one call to the register-blocked kernel.
-    func multiplyPanels(a: IRValue, lda: IRValue, rows: IRValue, depth: IRValue, panel: (IRValue) -> IRValue, ldb: IRValue,
+    func multiplyPanels(a: IRValue, lda: IRValue, rows: IRValue, depth: IRValue, panel: (IRValue) -> IRValue,
+                        precision: WeightsLayout.Precision = .f32, ldb: IRValue,
                         columns: IRValue, c: IRValue, ldc: IRValue, accumulate: Bool = false) {
         let shape = gemm
-        let kernels = (1...shape.rows).map { gemmBlock(rows: $0, accumulate: accumulate) }
+        let kernels = (1...shape.rows).map { gemmBlock(rows: $0, accumulate: accumulate, precision: precision) }
         code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
             let column = code.mul(p, shape.columns)
             let width = code.smin(code.i64(shape.columns), code.sub(columns, column))
@@ -121,9 +126,10 @@ extension ModuleEmitter {
     /// where b's rows hold `PackedGemm.columns` readable floats; the sums start from zero, or
     /// from c with `accumulate`. Parameters: a, lda, depth, b, ldb, c, ldc, columns. Fewer
     /// columns than a panel's go through a stack tile, so nothing past them is read or written.
-    private func gemmBlock(rows: Int, accumulate: Bool) -> (IRValue, IRType) {
+    /// b's elements are stored in `precision`.
+    private func gemmBlock(rows: Int, accumulate: Bool, precision: WeightsLayout.Precision) -> (IRValue, IRType) {
         let shape = gemm
-        let name = "gemm.block\(rows)x\(shape.columns)\(accumulate ? ".accumulate" : "")"
+        let name = "gemm.block\(rows)x\(shape.columns)\(precision == .f32 ? "" : ".\(precision)")\(accumulate ? ".accumulate" : "")"
         let c = code
         let (fn, type) = c.function(name, [c.ptr, c.i64, c.i64, c.ptr, c.i64, c.ptr, c.i64, c.i64], c.void)
         if LLVMCountBasicBlocks(fn) > 0 { return (fn, type) }
@@ -156,8 +162,8 @@ extension ModuleEmitter {
         }
         let rowPointers = (0..<rows).map { c.gep(c.f32, a, c.mul(lda, c.i64($0))) }
         let sums = c.loop(c.i64(0), depth, carrying: starts) { step, acc in
-            let row = c.gep(c.f32, panel, c.mul(step, ldb))
-            let b = (0..<vectors).map { c.loadVector(lanes, c.gep(c.f32, row, c.i64($0 * lanes))) }
+            let row = c.gep(c.i8, panel, c.mul(c.mul(step, ldb), precision.bytes))
+            let b = (0..<vectors).map { c.loadVector(lanes, c.gep(c.i8, row, c.i64($0 * lanes * precision.bytes)), precision: precision) }
             var next = acc
             for r in 0..<rows {
                 let x = c.splat(c.load(c.f32, rowPointers[r], step), lanes: lanes)

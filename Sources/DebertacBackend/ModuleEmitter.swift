@@ -1,5 +1,6 @@
 internal import CLLVM
 import DebertacIR
+import DebertacInterpreter
 
 /// Generates the LLVM module of one model: a kernel per scheduled op, specialised to the
 /// model's static dimensions, and `debertac__forward`, which runs the schedule.
@@ -44,11 +45,18 @@ final class ModuleEmitter {
     let maxSequenceLength: Int
     /// The register block of the packed matrix product, for the target's vector registers.
     let gemm: PackedGemm
+    /// The weights' data, read to choose how packed matrices are stored (`storagePrecision`).
+    let constants: any ConstantProvider
+    /// Whether the target widens fp16 with one instruction (`TargetMachine.convertsHalves`).
+    let halvesAreCheap: Bool
+    private var precisions: [WeightsLayout.Source: WeightsLayout.Precision] = [:]
 
-    init(graph: Graph, plan: ExecutionPlan, weights: WeightsLayout, code: CodeBuilder, maxSequenceLength: Int,
-         vectorRegisters: (lanes: Int, count: Int)) {
+    init(graph: Graph, plan: ExecutionPlan, weights: WeightsLayout, constants: any ConstantProvider, code: CodeBuilder,
+         maxSequenceLength: Int, vectorRegisters: (lanes: Int, count: Int), halvesAreCheap: Bool) {
         self.maxSequenceLength = maxSequenceLength
         gemm = PackedGemm(vectorRegisters: vectorRegisters)
+        self.constants = constants
+        self.halvesAreCheap = halvesAreCheap
         self.code = code
         self.graph = graph
         self.plan = plan
@@ -233,6 +241,15 @@ final class ModuleEmitter {
     /// Per-thread scratch bytes as a polynomial in T (mirrors the descriptor's `workspace_*`).
     struct Workspace {
         var perSquaredLength = 0, perLength = 0, constant = 0
+    }
+
+    /// How the packed copy of the constant matrix `source` is stored: in 2 bytes an element
+    /// when fp16 or bf16 holds all its values exactly (fp16 and bf16 checkpoints), else fp32.
+    func storagePrecision(of source: WeightsLayout.Source) throws(BackendError) -> WeightsLayout.Precision {
+        if let known = precisions[source] { return known }
+        let precision = try weights.narrowestPrecision(of: source, constants: constants, allowHalf: halvesAreCheap)
+        precisions[source] = precision
+        return precision
     }
 
     /// Asks for `perSquaredLength · T² + perLength · T + constant` bytes of per-thread workspace.

@@ -82,13 +82,32 @@ final class TargetMachine {
     /// (a `<16 x float>` multiply-add) for this machine and reading which registers the
     /// assembly names, so named CPUs and feature strings need no table of their own.
     lazy var vectorRegisters: (lanes: Int, count: Int) = {
+        let text = probe { code, pointer in
+            let v = code.loadVector(16, pointer)
+            code.storeVector(code.fma(v, v, v, lanes: 16), pointer)
+        }
+        if text.contains("%zmm") { return (16, 32) }
+        if text.contains("%ymm") { return (8, 16) }
+        return (4, 16)
+    }()
+
+    /// Whether the CPU widens fp16 to fp32 in one instruction (F16C's `vcvtph2ps`), so that
+    /// weights stored as fp16 cost no more to read than fp32 ones. Found by the same kind of
+    /// probe as `vectorRegisters`.
+    lazy var convertsHalves: Bool = {
+        probe { code, pointer in
+            code.storeVector(code.loadVector(8, pointer, precision: .f16), pointer)
+        }.contains("vcvtph2ps")
+    }()
+
+    /// The assembly of a one-function module `void probe(ptr)` whose body `body` builds,
+    /// generated for this machine ("" if that fails).
+    private func probe(_ body: (CodeBuilder, IRValue) -> Void) -> String {
         let code = CodeBuilder(moduleName: "probe")
         let (fn, _) = code.function("probe", [code.ptr], code.void, internal: false)
         code.addStringAttribute("min-legal-vector-width", "512", to: fn)
         code.startBlock(in: fn)
-        let pointer = code.param(fn, 0)
-        let v = code.loadVector(16, pointer)
-        code.storeVector(code.fma(v, v, v, lanes: 16), pointer)
+        body(code, code.param(fn, 0))
         code.retVoid()
         configure(code)
         var message: UnsafeMutablePointer<CChar>?
@@ -96,15 +115,12 @@ final class TargetMachine {
         guard LLVMTargetMachineEmitToMemoryBuffer(machine, code.module, LLVMAssemblyFile, &message, &buffer) == 0,
               let buffer else {
             _ = takeLLVMString(message)
-            return (4, 16)
+            return ""
         }
         defer { LLVMDisposeMemoryBuffer(buffer) }
-        let text = String(decoding: UnsafeRawBufferPointer(start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)),
-                          as: UTF8.self)
-        if text.contains("%zmm") { return (16, 32) }
-        if text.contains("%ymm") { return (8, 16) }
-        return (4, 16)
-    }()
+        return String(decoding: UnsafeRawBufferPointer(start: LLVMGetBufferStart(buffer), count: LLVMGetBufferSize(buffer)),
+                      as: UTF8.self)
+    }
 
     enum FileKind { case object, assembly }
 

@@ -1,7 +1,8 @@
 import DebertacInterpreter
 
 /// The weights payload of a compiled model: every tensor the kernels read, as fp32 (or i32
-/// tables), in the layout each kernel wants, at 64-byte-aligned offsets.
+/// tables; packed matrices that fp16 or bf16 holds exactly in 2 bytes), in the layout each
+/// kernel wants, at 64-byte-aligned offsets.
 ///
 /// Kernels register what they read while the module is generated (`offset(of:)`); the
 /// payload is written afterwards, in registration order, streaming one tensor at a time so
@@ -20,8 +21,9 @@ final class WeightsLayout {
         case ints([Int32])
         /// A `[rows, columns]` matrix (a `linear` weight, torch layout) packed for the matrix
         /// product kernel (`Kernels+PackedMatmul.swift`): panels of `width` rows, each stored
-        /// column by column (`[⌈rows / width⌉, columns, width]`), the last panel zero-padded.
-        indirect case panels(Source, rows: Int, columns: Int, width: Int)
+        /// column by column (`[⌈rows / width⌉, columns, width]`), the last panel zero-padded,
+        /// each element in `precision`.
+        indirect case panels(Source, rows: Int, columns: Int, width: Int, precision: Precision)
         /// A `[rows, heads · headSize]` matrix (position embeddings projected for all heads)
         /// packed per head for the matrix product kernel: head h's `[rows, headSize]` block
         /// transposed into panels of `width` rows (`[heads, ⌈rows / width⌉, headSize, width]`),
@@ -40,13 +42,52 @@ final class WeightsLayout {
         static func panelElements(rows: Int, columns: Int, width: Int) -> Int {
             (rows + width - 1) / width * width * columns
         }
+
+        /// Bytes per element.
+        var elementBytes: Int {
+            if case let .panels(_, _, _, _, precision) = self { precision.bytes } else { 4 }
+        }
+    }
+
+    /// How the elements of packed panels are stored. A weight whose every value is exactly a
+    /// binary16 (or bfloat16) number, as in an fp16 (bf16) checkpoint, takes 2 bytes an element
+    /// and is widened to fp32 in the kernel: the same fp32 values, so the same results, from
+    /// half the bytes streamed from memory at every call.
+    enum Precision: Hashable, CustomStringConvertible {
+        case f32, f16, bf16
+
+        var bytes: Int { self == .f32 ? 4 : 2 }
+        var description: String { ["f32", "f16", "bf16"][self == .f32 ? 0 : self == .f16 ? 1 : 2] }
+
+        /// The narrowest storage holding every value exactly (f16 before bf16: one instruction
+        /// widens it); `allowHalf` false leaves f16 out (targets without a half-to-float
+        /// conversion instruction).
+        static func narrowest(exactlyHolding values: [Float], allowHalf: Bool) -> Precision {
+            if allowHalf, values.allSatisfy({ Float(Float16($0)).bitPattern == $0.bitPattern }) { return .f16 }
+            if values.allSatisfy({ $0.bitPattern & 0xFFFF == 0 }) { return .bf16 }
+            return .f32
+        }
+
+        /// The 2-byte encodings of `values`, which must be exact in this precision (not f32).
+        func encode(_ values: [Float]) -> [UInt16]? {
+            switch self {
+            case .f32: return nil
+            case .f16:
+                let halves = values.map { Float16($0) }
+                guard zip(halves, values).allSatisfy({ Float($0).bitPattern == $1.bitPattern }) else { return nil }
+                return halves.map(\.bitPattern)
+            case .bf16:
+                guard values.allSatisfy({ $0.bitPattern & 0xFFFF == 0 }) else { return nil }
+                return values.map { UInt16($0.bitPattern >> 16) }
+            }
+        }
     }
 
     struct Entry {
         let source: Source
         /// Byte offset in the payload (a multiple of `alignment`).
         let offset: Int
-        /// Bytes of data (4 per element), before padding.
+        /// Bytes of data (`Source.elementBytes` per element), before padding.
         let bytes: Int
     }
 
@@ -58,10 +99,10 @@ final class WeightsLayout {
     /// Payload size in bytes (a multiple of `alignment`).
     private(set) var size = 0
 
-    /// The offset of `source`'s data, registering it (with `elements` 4-byte elements) on first use.
+    /// The offset of `source`'s data, registering it (with `elements` elements) on first use.
     func offset(of source: Source, elements: Int) -> Int {
         if let i = index[source] { return entries[i].offset }
-        let entry = Entry(source: source, offset: size, bytes: elements * 4)
+        let entry = Entry(source: source, offset: size, bytes: elements * source.elementBytes)
         index[source] = entries.count
         entries.append(entry)
         size += (entry.bytes + Self.alignment - 1) / Self.alignment * Self.alignment
@@ -78,7 +119,8 @@ final class WeightsLayout {
             let padding = [UInt8](repeating: 0, count: (Self.alignment - entry.bytes % Self.alignment) % Self.alignment)
             try withData(of: entry.source, constants: constants) { (raw) throws(BackendError) in
                 guard raw.count == entry.bytes else {
-                    throw .constantUnavailable(name: "\(entry.source)", message: "has \(raw.count / 4) elements, expected \(entry.bytes / 4)")
+                    let size = entry.source.elementBytes
+                    throw .constantUnavailable(name: "\(entry.source)", message: "has \(raw.count / size) elements, expected \(entry.bytes / size)")
                 }
                 digest.update(raw)
                 try writer.write(raw)
@@ -140,7 +182,7 @@ final class WeightsLayout {
                 }
             }
             try withBytes(of: out, body)
-        case let .panels(inner, rows, columns, width):
+        case let .panels(inner, rows, columns, width, precision):
             let w = try floats(of: inner, constants: constants)
             guard w.count == rows * columns else {
                 throw .constantUnavailable(name: "\(inner)", message: "has \(w.count) elements, expected \(rows * columns)")
@@ -152,8 +194,18 @@ final class WeightsLayout {
                     out[(panel * columns + column) * width + lane] = w[row * columns + column]
                 }
             }
-            try withBytes(of: out, body)
+            if precision == .f32 { return try withBytes(of: out, body) }
+            guard let encoded = precision.encode(out) else {
+                throw .constantUnavailable(name: "\(inner)", message: "has values that \(precision) does not hold exactly")
+            }
+            try withBytes(of: encoded, body)
         }
+    }
+
+    /// The narrowest precision that holds every value of the plain source `source` exactly
+    /// (reads its data; see `Precision.narrowest`).
+    func narrowestPrecision(of source: Source, constants: any ConstantProvider, allowHalf: Bool) throws(BackendError) -> Precision {
+        Precision.narrowest(exactlyHolding: try floats(of: source, constants: constants), allowHalf: allowHalf)
     }
 
     /// The floats of a plain (unpacked) source.

@@ -16,6 +16,14 @@ import Testing
     /// Compiles `ir` (its constants from `constants`) and runs it on `ids` (all unmasked).
     func run(_ ir: String, constants: [String: HostTensor], ids: [[Int32]], labels: Int, name: String,
              vocabulary: Int = 4, target: TargetSelection = TargetSelection()) throws -> ([[Float]], HostTensor) {
+        let (got, want, _) = try runReporting(ir, constants: constants, ids: ids, labels: labels, name: name,
+                                              vocabulary: vocabulary, target: target)
+        return (got, want)
+    }
+
+    /// `run`, also returning the compile report.
+    func runReporting(_ ir: String, constants: [String: HostTensor], ids: [[Int32]], labels: Int, name: String,
+                      vocabulary: Int = 4, target: TargetSelection = TargetSelection()) throws -> ([[Float]], HostTensor, CompileReport) {
         let graph = try Graph.parse(ir)
         var config = DebertaConfig()
         config.vocabSize = vocabulary
@@ -25,12 +33,12 @@ import Testing
         var options = BackendOptions()
         options.compilerVersion = "test"
         options.target = target
-        _ = try Backend.compile(graph: graph, constants: ConstantTable(constants), config: config, output: output, options: options)
+        let report = try Backend.compile(graph: graph, constants: ConstantTable(constants), config: config, output: output, options: options)
         let model = try CompiledModel(path: output)
         let got = try model.session(maxBatch: ids.count, maxLength: ids[0].count).classify(inputIds: ids)
         let input = InferenceInput(inputIds: ids)
         let want = try Interpreter(graph: graph, constants: ConstantTable(constants)).run(input)[0]
-        return (got, want)
+        return (got, want, report)
     }
 
     @Test("vectorised activations match libm", arguments: OpKind.activations)
@@ -91,6 +99,35 @@ import Testing
 
     @Test("packed linear matches the interpreter on ragged shapes, for every register block", arguments: blockTargets)
     func packedLinear(target: TargetSelection) throws {
+        _ = try packedLinear(target: target, weights: { $0 }, label: "f32")
+    }
+
+    /// Values that fp16 holds exactly, and values that bf16 does.
+    static func halves(_ values: [Float]) -> [Float] { values.map { Float(Float16($0)) } }
+    static func brainFloats(_ values: [Float]) -> [Float] { values.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) } }
+
+    @Test("linear weights that fp16 or bf16 holds exactly are stored in 2 bytes, with the same results",
+          arguments: [(TargetSelection(), "f16"), (TargetSelection(cpu: "x86-64-v3"), "f16"), (TargetSelection(), "bf16"),
+                      (TargetSelection(cpu: "x86-64"), "bf16"), (TargetSelection(cpu: "x86-64"), "f16 without F16C")])
+    func narrowWeights(target: TargetSelection, storage: String) throws {
+        let bf16 = storage == "bf16"
+        let narrow: ([Float]) -> [Float] = { values in bf16 ? Self.brainFloats(values) : Self.halves(values) }
+        let full = try packedLinear(target: target, weights: { $0 }, label: "full-\(storage)")
+        let packed = try packedLinear(target: target, weights: narrow, label: storage)
+        // The two linear weights: 200 × 2100 and 37 × 200, padded to whole panels of 32 at most.
+        let halved = (224 * 2100 + 64 * 200) * 2
+        if storage == "f16 without F16C" {
+            #expect(try !TargetMachine(target).convertsHalves)
+            #expect(packed.weightsBytes == full.weightsBytes)
+        } else {
+            #expect(packed.weightsBytes <= full.weightsBytes - (200 * 2100 + 37 * 200) * 2)
+            #expect(packed.weightsBytes >= full.weightsBytes - halved)
+        }
+    }
+
+    /// Compiles two `linear`s over ragged shapes with weights `weights(values)` and checks them
+    /// against the interpreter; returns the compile report.
+    func packedLinear(target: TargetSelection, weights: ([Float]) -> [Float], label: String) throws -> CompileReport {
         // 301 rows (two row tiles and a partial register block), K = 2100 (reduced in passes,
         // the last one partial), N = 200 (a full 192-column tile and a partial panel), then
         // K = 200 in one pass and N = 37, with an activation.
@@ -110,15 +147,16 @@ import Testing
             """
         func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(sin(Double($0 * 7 + seed) * 0.37)) * 0.05 } }
         let constants = ["table": HostTensor(shape: [rows, k], floats: values(rows * k, 1)),
-                         "w1": HostTensor(shape: [n, k], floats: values(n * k, 2)),
+                         "w1": HostTensor(shape: [n, k], floats: weights(values(n * k, 2))),
                          "b1": HostTensor(shape: [n], floats: values(n, 3)),
-                         "w2": HostTensor(shape: [m, n], floats: values(m * n, 4))]
+                         "w2": HostTensor(shape: [m, n], floats: weights(values(m * n, 4)))]
         let ids = (0..<rows).map { [Int32($0)] }
-        let (got, want) = try run(ir, constants: constants, ids: ids, labels: m, name: "packed-\(target.cpu ?? "host")",
-                                  vocabulary: rows, target: target)
+        let (got, want, report) = try runReporting(ir, constants: constants, ids: ids, labels: m, name: "packed-\(target.cpu ?? "host")-\(label)".replacingOccurrences(of: " ", with: "-"),
+                                                   vocabulary: rows, target: target)
         var worst: Float = 0
         for (a, b) in zip(got.joined(), want.floats) { worst = max(worst, abs(a - b) / (1 + abs(b))) }
         #expect(got.joined().count == want.floats.count)
         #expect(worst <= 1e-5, "max error \(worst)")
+        return report
     }
 }
