@@ -236,7 +236,8 @@ def tables(results) -> str:
         rounds = ", ".join(f"{c}: {w} warm-up + {n} timed" for c, (w, n) in r["rounds"].items())
         notes.append(f"- {name}: {r['mode']} schedule; rounds {rounds}. While timing, other processes used "
                      f"{cpu['foreign_cores']:.2f} cores on average (steal {cpu['steal_cores']:.2f})" +
-                     (" — **the machine was busy: these numbers are noisy**." if cpu["foreign_cores"] > 0.1 else "."))
+                     (" — **the machine was busy: these numbers are noisy**."
+                      if cpu["foreign_cores"] + cpu["steal_cores"] > 0.1 else "."))
         for engine, result in r["engines"].items():
             if result["status"] != "ok":
                 notes.append(f"- {name}: **{NAMES[engine]} failed**: {result.get('error', '?')}".replace("\n", " "))
@@ -317,7 +318,8 @@ and each peer in turn, PyTorch first, is loaded, checked, timed round-robin agai
 each ratio to a peer then uses debertac's calls from that peer's block, so the host's drift over minutes
 does not enter the ratios. (**Sequential**, one engine in memory at a time, remains for machines where
 even that does not fit.) A mismatch still stops the run before anything is reported. The run also
-records how much CPU other processes used while timing; above 0.1 cores the notes flag the numbers as noisy.
+records how much CPU other processes used while timing, and how much the hypervisor took (steal); above
+0.1 cores together the notes flag the numbers as noisy.
 
 Memory: peak RSS counts the pages a process touched. An engine that maps its weights from a file
 (debertac maps its .so, ONNX Runtime the external-data file, PyTorch may map fp32 safetensors) never
