@@ -151,7 +151,7 @@ class ShapeRun:
         if live:
             self.monitor.measure([self.workers[e] for e in live], lambda: self.time_cases(live))
 
-    # -- the two schedules --------------------------------------------------------------------------
+    # -- the schedules --------------------------------------------------------------------------
 
     def interleaved(self) -> None:
         """Every engine loaded at once (one after another, so loads do not compete), interleaved timing."""
@@ -176,65 +176,56 @@ class ShapeRun:
             except EngineFailure as error:
                 self.fail(engine, error)
 
-    def sequential(self) -> None:
-        """One engine in memory at a time (the shape does not fit 4 times in RAM): PyTorch first, as
-        the reference; each engine is checked, timed and closed before the next is loaded."""
-        for engine in [REFERENCE] + [e for e in self.args.engines if e != REFERENCE]:
-            try:
-                self.bring_up(engine)
-                if engine == REFERENCE:
-                    self.check(engine)
-                else:
-                    self.handle_mismatches(self.check(engine))
-                    if self.results[engine]["status"] != "ok":
-                        continue
-                self.timed_block([engine])
-                if self.results[engine]["status"] == "ok":
-                    self.finish(engine)
-            except EngineFailure as error:
-                self.fail(engine, error)
-            if engine == REFERENCE:
-                self.require_reference()
+    def one_at_a_time(self, companion: str | None = None) -> None:
+        """One peer in memory at a time: PyTorch first, as the reference; each engine is checked,
+        timed and closed before the next is loaded.
 
-    def paired(self) -> None:
-        """debertac loaded once and kept; every other engine loaded in turn (PyTorch first, as the
-        reference), checked, timed round-robin against debertac and closed before the next. Only one
-        peer is in memory at a time, yet every ratio comes from calls interleaved with debertac's:
-        the host's speed drifts by several per cent over minutes, which one-at-a-time timing
-        folds into the ratios. debertac's own row pools its times from every block."""
-        debertac = "debertac"
-        try:
-            self.bring_up(debertac)
-        except EngineFailure as error:
-            self.fail(debertac, error)
-        for engine in [REFERENCE] + [e for e in self.args.engines if e not in (REFERENCE, debertac)]:
+        Sequential (no `companion`): each engine is timed alone. Paired (`companion` = debertac):
+        the companion is loaded once and kept, and each other engine is timed round-robin against
+        it. The host's speed drifts by several per cent over minutes, which one-at-a-time timing
+        folds into the ratios; paired, each ratio uses the companion's calls from that engine's
+        block (`results[companion]["paired"]`), while the companion's own row pools them all."""
+        if companion:
+            try:
+                self.bring_up(companion)
+            except EngineFailure as error:
+                self.fail(companion, error)
+        for engine in [REFERENCE] + [e for e in self.args.engines if e not in (REFERENCE, companion)]:
             try:
                 self.bring_up(engine)
                 if engine == REFERENCE:
                     self.check(engine)
-                    self.require_reference()
-                    if self.results[debertac]["status"] == "ok":
-                        self.handle_mismatches(self.check(debertac))
                 else:
                     self.handle_mismatches(self.check(engine))
                     if self.results[engine]["status"] != "ok":
                         continue
-                before = {case: len(ts) for case, ts in self.results[debertac]["times"].items()}
-                self.timed_block([debertac, engine])
-                if self.results[debertac]["status"] == "ok":
-                    self.results[debertac].setdefault("paired", {})[engine] = {
-                        case: ts[before.get(case, 0):] for case, ts in self.results[debertac]["times"].items()}
-                if self.results[engine]["status"] == "ok":
-                    self.finish(engine)
             except EngineFailure as error:
                 self.fail(engine, error)
             if engine == REFERENCE:
                 self.require_reference()
-        if debertac in self.workers:
+                if companion and self.results[companion]["status"] == "ok":
+                    try:
+                        self.handle_mismatches(self.check(companion))
+                    except EngineFailure as error:
+                        self.fail(companion, error)
+            if self.results[engine]["status"] != "ok":
+                continue
+            partner = [companion] if companion and self.results[companion]["status"] == "ok" else []
+            before = {case: len(ts) for case, ts in self.results[companion]["times"].items()} if partner else {}
+            self.timed_block(partner + [engine])
+            if partner and self.results[companion]["status"] == "ok":
+                self.results[companion].setdefault("paired", {})[engine] = {
+                    case: ts[before.get(case, 0):] for case, ts in self.results[companion]["times"].items()}
             try:
-                self.finish(debertac)
+                if self.results[engine]["status"] == "ok":
+                    self.finish(engine)
             except EngineFailure as error:
-                self.fail(debertac, error)
+                self.fail(engine, error)
+        if companion in self.workers:
+            try:
+                self.finish(companion)
+            except EngineFailure as error:
+                self.fail(companion, error)
 
     def require_reference(self) -> None:
         if self.results[REFERENCE]["status"] != "ok":
@@ -243,7 +234,10 @@ class ShapeRun:
 
     def measure(self, mode: str) -> dict:
         self.mode = mode
-        {"interleaved": self.interleaved, "paired": self.paired, "sequential": self.sequential}[mode]()
+        if mode == "interleaved":
+            self.interleaved()
+        else:
+            self.one_at_a_time("debertac" if mode == "paired" else None)
         return {"mode": mode, "engines": self.results, "rounds": self.rounds, "cpu": self.monitor.summary(),
                 "flops": {c.name: forward_flops(self.shape.config, c.batch, c.length) for c in self.timed},
                 "cases": [c.__dict__ for c in self.shape.cases]}
