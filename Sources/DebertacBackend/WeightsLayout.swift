@@ -53,11 +53,11 @@ final class WeightsLayout {
     /// binary16 (or bfloat16) number, as in an fp16 (bf16) checkpoint, takes 2 bytes an element
     /// and is widened to fp32 in the kernel: the same fp32 values, so the same results, from
     /// half the bytes streamed from memory at every call.
-    enum Precision: Hashable, CustomStringConvertible {
+    enum Precision: String, Hashable, CustomStringConvertible {
         case f32, f16, bf16
 
         var bytes: Int { self == .f32 ? 4 : 2 }
-        var description: String { ["f32", "f16", "bf16"][self == .f32 ? 0 : self == .f16 ? 1 : 2] }
+        var description: String { rawValue }
 
         /// The narrowest storage holding every value exactly (f16 before bf16: one instruction
         /// widens it); `allowHalf` false leaves f16 out (targets without a half-to-float
