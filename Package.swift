@@ -3,6 +3,8 @@
 //
 // Targets follow the data (see docs/architecture.md):
 //   DebertacFrontend    checkpoint files + config.json -> typed configuration and mapped tensors
+//   DebertacTokenizer   spm.model / tokenizer.json -> the tokenizer blob; its C encoder (Encoder/,
+//                       also compiled into every .so by the backend)
 //   DebertacIR          graph IR, its textual form, verifier, and the DeBERTa graph builder
 //   DebertacInterpreter reference fp32 interpreter of the IR (the numerics oracle)
 //   DebertacPasses      optimisation passes, pass manager and memory planner
@@ -29,6 +31,10 @@ let package = Package(
 
         // Pipeline stages.
         .target(name: "DebertacFrontend"),
+        // The tokenizer stage: readers and the serialized form in Swift, the one encoder in C.
+        .target(name: "CDebertacTokenizer", path: "Sources/DebertacTokenizer/Encoder"),
+        .target(name: "DebertacTokenizer", dependencies: ["DebertacFrontend", "CDebertacTokenizer"],
+                exclude: ["Encoder"]),
         .target(name: "DebertacIR", dependencies: ["DebertacFrontend"]),
         .target(name: "DebertacInterpreter", dependencies: ["DebertacIR", "DebertacFrontend", "CBLAS"]),
         .target(name: "DebertacPasses", dependencies: ["DebertacIR", "DebertacInterpreter", "DebertacFrontend"]),
@@ -43,13 +49,22 @@ let package = Package(
                 .embedInCode("Runtime/debertac_runtime.h"),
                 .embedInCode("Runtime/debertac_internal.h"),
                 .embedInCode("Runtime/debertac.h"),  // symlink to include/debertac.h
+                .embedInCode("Runtime/debertac_text.c"),
+                // The tokenizer's one encoder (symlinks into Sources/DebertacTokenizer/Encoder).
+                .embedInCode("Runtime/debertac_tokenizer.h"),
+                .embedInCode("Runtime/tokenizer_internal.h"),
+                .embedInCode("Runtime/tokenizer_blob.c"),
+                .embedInCode("Runtime/tokenizer_normalize.c"),
+                .embedInCode("Runtime/tokenizer_unigram.c"),
+                .embedInCode("Runtime/tokenizer_text.c"),
+                .embedInCode("Runtime/tokenizer_encode.c"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
         .executableTarget(
             name: "debertac",
             dependencies: [
-                "DebertacFrontend", "DebertacIR", "DebertacInterpreter", "DebertacPasses", "DebertacBackend",
+                "DebertacFrontend", "DebertacTokenizer", "DebertacIR", "DebertacInterpreter", "DebertacPasses", "DebertacBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
@@ -57,6 +72,7 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "DebertacFrontendTests", dependencies: ["DebertacFrontend"]),
+        .testTarget(name: "DebertacTokenizerTests", dependencies: ["DebertacTokenizer", "DebertacFrontend"]),
         .testTarget(name: "DebertacIRTests", dependencies: ["DebertacIR", "DebertacFrontend"]),
         .testTarget(name: "DebertacInterpreterTests", dependencies: ["DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
         // Runs the built `debertac` executable as a user would (the product must be built first:

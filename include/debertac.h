@@ -26,6 +26,19 @@
  *             printf("%s\n", debertac_model_label(model, best));
  *         }
  *
+ *     // Text in, label out (ABI 2, a model compiled with its tokenizer): the .so tokenizes,
+ *     // pads and classifies; zero-shot scores candidate labels as Hugging Face's pipeline does.
+ *     if (debertac_model_has_tokenizer(model)) {
+ *         const char *premises[1] = {"A man is playing a guitar on stage."};
+ *         const char *hypotheses[1] = {"A person is making music."};
+ *         if (debertac_classify_text(session, 1, premises, hypotheses, logits) == DEBERTAC_OK)
+ *             printf("%s\n", debertac_model_label(model, logits[2] > logits[0] ? 2 : 0)); // (argmax, as above)
+ *         const char *topics[3] = {"sports", "politics", "cooking"};
+ *         float scores[3];                                                // scores[i] belongs to topics[i]
+ *         if (debertac_zero_shot(session, "The match ended in a draw.", 3, topics, NULL, 0, scores) != DEBERTAC_OK)
+ *             fprintf(stderr, "%s\n", debertac_session_last_error(session));
+ *     }
+ *
  *     debertac_session_destroy(session);                                  // sessions before their model
  *     debertac_model_close(model);
  *
@@ -43,8 +56,8 @@
  * *session to NULL, and debertac_open_error() returns the calling thread's message.
  *
  * Versioning: DEBERTAC_ABI_VERSION changes whenever a declaration or a documented behaviour
- * below changes incompatibly; compare it with debertac_abi_version() after dlopen. See
- * docs/abi.md in the debertac repository.
+ * below changes incompatibly, or calls are added (version 2 added the text calls); compare it
+ * with debertac_abi_version() after dlopen. See docs/abi.md in the debertac repository.
  */
 #ifndef DEBERTAC_H
 #define DEBERTAC_H
@@ -55,7 +68,7 @@
 extern "C" {
 #endif
 
-#define DEBERTAC_ABI_VERSION 1
+#define DEBERTAC_ABI_VERSION 2  /* 2 added the text calls at the end; every version-1 call is unchanged */
 
 typedef enum debertac_status {
     DEBERTAC_OK = 0,
@@ -81,8 +94,8 @@ const char *debertac_status_string(debertac_status status);
  * On failure *model is set to NULL (when model is not NULL). */
 debertac_status debertac_model_open(const char *weights_path, debertac_model **model);
 
-/* Why the calling thread's last debertac_model_open or debertac_session_create failed, in words;
- * "" after a success. Thread-local: valid until that thread's next open or create. */
+/* Why the calling thread's last debertac_model_open, debertac_session_create or debertac_tokenize
+ * failed, in words; "" after a success. Thread-local: valid until that thread's next such call. */
 const char *debertac_open_error(void);
 
 /* Closes the model; NULL is accepted. Destroy its sessions first. */
@@ -123,6 +136,48 @@ const char *debertac_session_last_error(const debertac_session *session);
 debertac_status debertac_classify(debertac_session *session, int32_t batch, int32_t sequence_length,
                                   const int32_t *input_ids, const int32_t *attention_mask,
                                   const int32_t *token_type_ids, float *logits);
+
+/* ---- Text (ABI version 2) ------------------------------------------------------------------
+ * A model compiled from a folder with a tokenizer (spm.model or tokenizer.json) carries it: the
+ * calls below take UTF-8 text and tokenize it exactly as the checkpoint's Hugging Face tokenizer
+ * does (docs/tokenizer.md): literal special tokens such as "[SEP]" become their ids, a pair is
+ * [CLS] A [SEP] B [SEP] with token types 0 then 1, and truncation is "longest_first". Invalid
+ * UTF-8 is DEBERTAC_INVALID_ARGUMENT (naming the byte), as is any text call on a model without a
+ * tokenizer. */
+
+/* 1 when the model was compiled with its tokenizer, 0 otherwise (and for NULL). */
+int32_t debertac_model_has_tokenizer(const debertac_model *model);
+
+/* Tokenizes text (and text_pair, or NULL for a single text) as above, truncated to max_length
+ * tokens including the special ones (0 = the model's maximum sequence length). Writes up to
+ * capacity ids and token types and sets *length to the full length: call again with more room
+ * when *length > capacity (capacity 0 with NULL arrays asks for the length only). Allocates its
+ * working memory per call. Failures leave their message in debertac_open_error() (there is no
+ * session): INVALID_ARGUMENT for NULL text or length, negative capacity or max_length, a max_length
+ * below the special tokens (2 for a text, 3 for a pair), invalid UTF-8, or no tokenizer. */
+debertac_status debertac_tokenize(const debertac_model *model, const char *text, const char *text_pair, int32_t max_length,
+                                  int32_t *input_ids, int32_t *token_type_ids, int32_t capacity, int32_t *length);
+
+/* Classifies batch texts (texts[b], paired with text_pairs[b] when text_pairs is not NULL and
+ * text_pairs[b] is not NULL): tokenizes each, truncated to the session's maximum length, pads to
+ * the longest and runs as debertac_classify; logits as there, [batch, num_labels]. OUT_OF_RANGE
+ * for a batch above the session's maximum. Allocates nothing, unless a text needs more tokenizer
+ * scratch than any before (1 MiB at session creation: texts up to about 40 KB), which then grows once. */
+debertac_status debertac_classify_text(debertac_session *session, int32_t batch, const char *const *texts,
+                                       const char *const *text_pairs, float *logits);
+
+/* Zero-shot classification, exactly Hugging Face's ZeroShotClassificationPipeline: one pair (text,
+ * hypothesis_template with its "{}" replaced by the label; NULL = "This example is {}.") per
+ * candidate label, truncated "only_first" to the session's maximum length, run max_batch pairs at
+ * a time; the entailment class is the model's first label2id name starting with "entail" (any
+ * case). multi_label 0 (and more than one label): scores are the softmax of the entailment logits
+ * over the labels; multi_label 1 (or one label): each label's softmax over [contradiction,
+ * entailment] logits. scores[i] is the score of labels[i] (not sorted). INVALID_ARGUMENT for a
+ * template without exactly one "{}" (Python format: "{{" and "}}" are literal braces), NULL text,
+ * labels or scores, num_labels < 1, multi_label other than 0/1, or a model without an entailment
+ * label. Allocates nothing, as debertac_classify_text (labels longer than any before grow a buffer once). */
+debertac_status debertac_zero_shot(debertac_session *session, const char *text, int32_t num_labels, const char *const *labels,
+                                   const char *hypothesis_template, int32_t multi_label, float *scores);
 
 #ifdef __cplusplus
 }

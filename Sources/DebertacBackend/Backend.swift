@@ -26,6 +26,11 @@ public struct BackendOptions: Sendable {
     public var externalWeights = false
     /// The compiler version recorded in the model's info JSON.
     public var compilerVersion = "unknown"
+    /// The tokenizer blob to link into the .so (`TokenizerModel.serialized()`); nil for an
+    /// ids-only model.
+    public var tokenizer: [UInt8]? = nil
+    /// What `debertac_model_info` says of the tokenizer (its source and size); nil without one.
+    public var tokenizerInfo: JSONValue? = nil
     /// Receives progress lines (stage names, bytes of weights written); nil is quiet.
     public var progress: (@Sendable (String) -> Void)?
 
@@ -129,8 +134,10 @@ public enum Backend {
 
             say("linking")                                                              // 5. cc -shared
             let info = modelInfo(config: config, machine: machine, options: options, weights: weights, digest: digest)
+            let tokenizerSize = options.tokenizer?.count ?? 0
             let descriptor = ModelDescriptor(config: config, plan: plan, weightsSize: weights.size, digest: digest,
-                                             embedded: !options.externalWeights, info: info, workspace: emitter.workspace)
+                                             embedded: !options.externalWeights, info: info, workspace: emitter.workspace,
+                                             tokenizerSize: tokenizerSize)
             try writeFile(directory.file("model.c"), descriptor.source)
             for (name, bytes) in runtimeSources { try writeFile(directory.file(name), bytes: bytes) }
             try writeFile(directory.file("exports.map"), ModelDescriptor.exports)
@@ -140,7 +147,14 @@ public enum Backend {
                 try writeFile(directory.file("weights.s"), ModelDescriptor.assembly(payloadPath: weightsTemporary, size: weights.size))
                 inputs.append(directory.file("weights.s"))
             }
+            if let blob = options.tokenizer, !blob.isEmpty {
+                try writeFile(directory.file("tokenizer.bin"), bytes: blob)
+                try writeFile(directory.file("tokenizer.s"),
+                              ModelDescriptor.tokenizerAssembly(blobPath: directory.file("tokenizer.bin"), size: blob.count))
+                inputs.append(directory.file("tokenizer.s"))
+            }
             try Toolchain.run([Toolchain.compiler, "-shared", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden",
+                               "-DDEBERTAC_RUNTIME_BUILD",
                                "-I", directory.path] + Toolchain.openBLAS.cflags + inputs
                               + ["-o", temporary, "-Wl,--version-script=" + directory.file("exports.map"),
                                  "-Wl,-z,noexecstack", "-Wl,--no-undefined"]
@@ -178,6 +192,14 @@ public enum Backend {
         ("debertac_runtime.h", PackageResources.debertac_runtime_h),
         ("debertac_internal.h", PackageResources.debertac_internal_h),
         ("debertac.h", PackageResources.debertac_h),
+        ("debertac_text.c", PackageResources.debertac_text_c),
+        ("debertac_tokenizer.h", PackageResources.debertac_tokenizer_h),
+        ("tokenizer_internal.h", PackageResources.tokenizer_internal_h),
+        ("tokenizer_blob.c", PackageResources.tokenizer_blob_c),
+        ("tokenizer_normalize.c", PackageResources.tokenizer_normalize_c),
+        ("tokenizer_unigram.c", PackageResources.tokenizer_unigram_c),
+        ("tokenizer_text.c", PackageResources.tokenizer_text_c),
+        ("tokenizer_encode.c", PackageResources.tokenizer_encode_c),
     ]
 
     /// Writes the payload (after a header when external) and returns its digest.
@@ -206,6 +228,7 @@ public enum Backend {
         let value: JSONValue = .object([
             (key: "config", value: config.jsonValue),
             (key: "precision", value: .string("fp32")),
+            (key: "tokenizer", value: options.tokenizerInfo ?? .null),
             (key: "target", value: .object([
                 (key: "triple", value: .string(machine.triple)),
                 (key: "cpu", value: .string(machine.cpu)),

@@ -33,6 +33,19 @@ public final class CompiledModel: @unchecked Sendable {
         let lastError: @convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?
         let classify: @convention(c) (OpaquePointer?, Int32, Int32, UnsafePointer<Int32>?, UnsafePointer<Int32>?,
                                       UnsafePointer<Int32>?, UnsafeMutablePointer<Float>?) -> Status
+        /// ABI version 2: the text calls (nil in a version-1 .so).
+        let text: TextAPI?
+
+        struct TextAPI {
+            typealias CStrings = UnsafePointer<UnsafePointer<CChar>?>?
+            let hasTokenizer: @convention(c) (OpaquePointer?) -> Int32
+            let tokenize: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32,
+                                          UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32,
+                                          UnsafeMutablePointer<Int32>?) -> Status
+            let classifyText: @convention(c) (OpaquePointer?, Int32, CStrings, CStrings, UnsafeMutablePointer<Float>?) -> Status
+            let zeroShot: @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32, CStrings, UnsafePointer<CChar>?, Int32,
+                                          UnsafeMutablePointer<Float>?) -> Status
+        }
 
         func text(_ status: Status) -> String { statusString(status).map { String(cString: $0) } ?? "?" }
     }
@@ -66,7 +79,13 @@ public final class CompiledModel: @unchecked Sendable {
                 sessionCreate: try symbol("debertac_session_create", (@convention(c) (OpaquePointer?, Int32, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Int32).self),
                 sessionDestroy: try symbol("debertac_session_destroy", (@convention(c) (OpaquePointer?) -> Void).self),
                 lastError: try symbol("debertac_session_last_error", (@convention(c) (OpaquePointer?) -> UnsafePointer<CChar>?).self),
-                classify: try symbol("debertac_classify", (@convention(c) (OpaquePointer?, Int32, Int32, UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Float>?) -> Int32).self)
+                classify: try symbol("debertac_classify", (@convention(c) (OpaquePointer?, Int32, Int32, UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Float>?) -> Int32).self),
+                text: dlsym(handle, "debertac_model_has_tokenizer") == nil ? nil : API.TextAPI(
+                    hasTokenizer: try symbol("debertac_model_has_tokenizer", (@convention(c) (OpaquePointer?) -> Int32).self),
+                    tokenize: try symbol("debertac_tokenize", (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, Int32, UnsafeMutablePointer<Int32>?) -> Int32).self),
+                    classifyText: try symbol("debertac_classify_text", (@convention(c) (OpaquePointer?, Int32, API.TextAPI.CStrings, API.TextAPI.CStrings, UnsafeMutablePointer<Float>?) -> Int32).self),
+                    zeroShot: try symbol("debertac_zero_shot", (@convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32, API.TextAPI.CStrings, UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<Float>?) -> Int32).self)
+                )
             )
         } catch {
             dlclose(handle)

@@ -60,6 +60,7 @@ extension DebertaConfig {
         poolerHiddenAct = try reader.string("pooler_hidden_act") ?? poolerHiddenAct
         padTokenId = try reader.int("pad_token_id") ?? padTokenId
         labels = try reader.labels()
+        entailmentId = try reader.entailmentId(labels: labels)
 
         guard layerNormEps > 0, layerNormEps.isFinite else {
             throw CheckpointError.config(file: file, field: "layer_norm_eps", message: "is \(layerNormEps), expected a positive number")
@@ -122,6 +123,21 @@ private struct ConfigFieldReader {
             guard let s = element.stringValue else { throw fail(field, "expected a list of strings, found a \(element.kindName) element") }
             return s
         }
+    }
+
+    /// The first `label2id` entry whose name starts with "entail" (any case), else the first such
+    /// label of `id2label`; nil when no label does. A `label2id` id outside the labels is an error.
+    func entailmentId(labels: [String]) throws -> Int? {
+        let isEntailment = { (name: String) in name.lowercased().hasPrefix("entail") }
+        guard let map = value("label2id") else { return labels.firstIndex(where: isEntailment) }
+        guard let members = map.objectValue else { throw fail("label2id", "expected an object, found \(map.kindName)") }
+        for (name, id) in members where isEntailment(name) {
+            guard let index = id.intValue, index >= 0, index < labels.count else {
+                throw fail("label2id", "'\(name)' maps to \(id), expected a class index in 0..<\(labels.count)")
+            }
+            return index
+        }
+        return nil
     }
 
     /// Labels from `id2label` (keys "0"..."n-1"), else `num_labels` generic names, else two.

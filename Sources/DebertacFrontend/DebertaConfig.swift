@@ -45,6 +45,10 @@ public struct DebertaConfig: Equatable, Sendable {
     public var padTokenId = 0
     /// Label names by class index; `numLabels == labels.count`.
     public var labels: [String] = ["LABEL_0", "LABEL_1"]
+    /// The class whose logit means entailment, for zero-shot classification: as transformers'
+    /// `ZeroShotClassificationPipeline.entailment_id`, the first `label2id` entry (in file order;
+    /// `id2label` order when absent) whose name starts with "entail" in any case; nil when none.
+    public var entailmentId: Int? = nil
 
     public init() {}
 

@@ -4,6 +4,7 @@ import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
 import DebertacPasses
+import DebertacTokenizer
 
 /// `debertac compile MODEL`: builds the graph, runs the optimisation pipeline, and emits the
 /// optimised IR or (through the backend) LLVM IR, assembly, an object or a shared object.
@@ -16,7 +17,9 @@ struct CompileCommand: ParsableCommand {
             written to a temporary name and renamed at the end: a failed compile leaves nothing. \
             With --config-only CONFIG.json no weights are read: the graph is built from the \
             configuration alone, which is enough for --emit=ir, --print-memory-plan and --stats \
-            (ops that need weight data are left unfolded, with a note).
+            (ops that need weight data are left unfolded, with a note). The checkpoint folder's \
+            tokenizer (spm.model with tokenizer_config.json, or tokenizer.json) is compiled into the \
+            .so so that it takes text (docs/tokenizer.md); a folder without one gives an ids-only .so.
             """
     )
 
@@ -52,6 +55,12 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .customLong("target-features"), help: "LLVM target features, e.g. '+avx2,-avx512f' (default: the host's, or the CPU's with --target-cpu).")
     var targetFeatures: String?
 
+    @Option(help: "A tokenizer folder or file (spm.model, tokenizer.json) to compile in instead of the checkpoint folder's.")
+    var tokenizer: String?
+
+    @Flag(name: .customLong("no-tokenizer"), help: "Compile an ids-only .so even when the checkpoint has a tokenizer.")
+    var noTokenizer = false
+
     @Flag(name: .customLong("quiet"), help: "Print no progress (stages, bytes of weights written) on stderr.")
     var quiet = false
 
@@ -66,6 +75,7 @@ struct CompileCommand: ParsableCommand {
             throw ValidationError("--config-only has no weights: only --emit=ir is possible")
         }
         if kind != .ir && output == "-" { throw ValidationError("--emit=\(kind.rawValue) cannot write to stdout") }
+        if noTokenizer && tokenizer != nil { throw ValidationError("--tokenizer and --no-tokenizer exclude each other") }
     }
 
     /// `--emit`, defaulting to a shared object (IR with --config-only).
@@ -79,6 +89,8 @@ struct CompileCommand: ParsableCommand {
         try reportingErrors {
             let checkpoint = try model.map { try Checkpoint.load(path: $0, configPath: config) }
             let modelConfig = try checkpoint?.config ?? DebertaConfig.load(path: configOnly!)
+            // The tokenizer is read first, so that a bad one fails before the long part.
+            let tokenizerBlob = try kind == .so ? loadTokenizer(config: modelConfig) : nil
             var graph = try checkpoint.map { try DebertaGraphBuilder.build(checkpoint: $0) }
                 ?? DebertaGraphBuilder.build(config: modelConfig)
             // One compile reads each weight a few times at most: no fp32 cache of the checkpoint.
@@ -90,7 +102,7 @@ struct CompileCommand: ParsableCommand {
                 case .ir:
                     try writeOutput(graph.printed(), to: output)
                 case .llvm, .asm, .obj, .so:
-                    try compileNative(graph, store: store, config: modelConfig, output: output)
+                    try compileNative(graph, store: store, config: modelConfig, output: output, tokenizer: tokenizerBlob)
                 }
             }
             pipeline.printMemoryPlanIfRequested(graph, defaultLength: modelConfig.maxPositionEmbeddings,
@@ -99,13 +111,46 @@ struct CompileCommand: ParsableCommand {
     }
 
     /// The backend's part: LLVM IR, assembly, an object or a shared object at `output`.
-    private func compileNative(_ graph: Graph, store: ConstantStore, config: DebertaConfig, output: String) throws {
+    private func compileNative(_ graph: Graph, store: ConstantStore, config: DebertaConfig, output: String,
+                               tokenizer: (blob: [UInt8], info: JSONValue)?) throws {
         var options = BackendOptions()
+        options.tokenizer = tokenizer?.blob
+        options.tokenizerInfo = tokenizer?.info
         options.emit = EmitKind(rawValue: kind.rawValue) ?? .so
         options.externalWeights = externalWeights
         options.compilerVersion = DebertacVersion.string
         options.target = TargetSelection(cpu: targetCPU, features: targetFeatures)
         if !quiet { options.progress = { printError("debertac: \($0)") } }
         _ = try Backend.compile(graph: graph, constants: store, config: config, output: output, options: options)
+    }
+
+    /// The tokenizer blob to compile in (nil for an ids-only .so), checked against the model:
+    /// every id it can produce must be a row of the word embeddings.
+    private func loadTokenizer(config: DebertaConfig) throws -> (blob: [UInt8], info: JSONValue)? {
+        guard !noTokenizer, let model else { return nil }
+        guard let tokenizerModel = try CheckpointTokenizer.load(model: model, override: tokenizer) else {
+            if !quiet { printError("debertac: no tokenizer in '\(model)' (spm.model or tokenizer.json): compiling an ids-only .so") }
+            return nil
+        }
+        let encoder = try Tokenizer(model: tokenizerModel)
+        guard encoder.vocabLimit <= config.vocabSize else {
+            throw TokenizerLookupError(message: "the tokenizer '\(tokenizerModel.source)' produces ids up to \(encoder.vocabLimit - 1), "
+                                       + "but the model's vocab_size is \(config.vocabSize)")
+        }
+        if !quiet { printError("debertac: tokenizer \(tokenizerModel.source): \(tokenizerModel.pieces.count) pieces, \(byteCount(encoder.blob.count))") }
+        let info: JSONValue = .object([
+            (key: "source", value: .string(tokenizerModel.source)),
+            (key: "pieces", value: .int(tokenizerModel.pieces.count)),
+            (key: "vocab_limit", value: .int(encoder.vocabLimit)),
+            (key: "cls_id", value: .int(Int(encoder.clsId))),
+            (key: "sep_id", value: .int(Int(encoder.sepId))),
+            (key: "pad_id", value: .int(Int(encoder.padId))),
+            (key: "bytes", value: .int(encoder.blob.count)),
+        ])
+        return (encoder.blob, info)
+    }
+
+    private func byteCount(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? "\((bytes * 10 >> 20) / 10).\((bytes * 10 >> 20) % 10) MiB" : "\((bytes + 1023) >> 10) KiB"
     }
 }

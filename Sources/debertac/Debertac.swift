@@ -8,7 +8,8 @@ struct Debertac: ParsableCommand {
         commandName: "debertac",
         abstract: "Compile DeBERTa-v2/v3 classifiers ahead of time into native shared objects.",
         version: DebertacVersion.string,
-        subcommands: [InspectCommand.self, DoctorCommand.self, RunCommand.self, OptCommand.self, CompileCommand.self]
+        subcommands: [InspectCommand.self, DoctorCommand.self, TokenizeCommand.self, RunCommand.self, ZeroShotCommand.self,
+                      OptCommand.self, CompileCommand.self]
     )
 }
 

@@ -3,6 +3,7 @@ import DebertacBackend
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
+import DebertacTokenizer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,12 +12,13 @@ import Glibc
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Classify a batch of token ids with the reference interpreter (fp32, slow).",
+        abstract: "Classify a batch of token ids or texts with the reference interpreter (fp32, slow) or a compiled .so.",
         discussion: """
             MODEL is a checkpoint file or Hugging Face model folder, as for 'inspect', or a shared \
             object compiled by 'debertac compile' (run natively, in-process). FILE holds \
             {"input_ids": [[...]], "attention_mask": [[...]], "token_type_ids": [[...]]} (mask and \
-            token types optional), or is '-' for standard input. Prints one JSON line: \
+            token types optional), or {"text": [...], "text_pair": [...]} (tokenized by the checkpoint's \
+            or the .so's tokenizer, as 'debertac tokenize' does), or is '-' for standard input. Prints one JSON line: \
             {"logits": [[...]], "labels": [...]}, the label being id2label of each row's largest logit \
             (the single label for a regression head).
             """
@@ -34,14 +36,22 @@ struct RunCommand: ParsableCommand {
     @Option(help: "config.json to use instead of the one next to the weights.")
     var config: String?
 
+    @Option(help: "For text input to a checkpoint: a tokenizer folder or file to use instead of the checkpoint's.")
+    var tokenizer: String?
+
     func run() throws {
         try reportingErrors {
+            let bytes = try readInput(input)
+            if let document = try? JSONParser.parse(bytes), TextInput.isText(document) {
+                try runText(try TextInput(json: document))
+                return
+            }
             if isSharedObject(model) {
-                try runCompiled()
+                try runCompiled(bytes)
                 return
             }
             let checkpoint = try Checkpoint.load(path: model, configPath: config)
-            let batch = try InferenceInput.parse(json: try readInput(input))
+            let batch = try InferenceInput.parse(json: bytes)
             try batch.validate(config: checkpoint.config)
             let graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
             // One run: converting each weight once is enough, no need to keep fp32 copies.
@@ -53,8 +63,8 @@ struct RunCommand: ParsableCommand {
 
     /// Runs a compiled model through its C ABI: the runtime checks the values (ids, mask,
     /// token types) with the interpreter's rules; the shape is checked here first.
-    private func runCompiled() throws {
-        let batch = try InferenceInput.parse(json: try readInput(input))
+    private func runCompiled(_ bytes: [UInt8]) throws {
+        let batch = try InferenceInput.parse(json: bytes)
         try batch.validateShape()
         let compiled = try CompiledModel(path: model, weightsPath: weights)
         let session = try compiled.session(maxBatch: batch.batchSize, maxLength: min(batch.length, compiled.maxSequenceLength))
@@ -64,13 +74,35 @@ struct RunCommand: ParsableCommand {
         print(RunCommand.json(logits: logits, labels: compiled.labels))
     }
 
-    /// Whether `path` is an ELF file (a compiled model) rather than a checkpoint.
-    private func isSharedObject(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var magic = [UInt8](repeating: 0, count: 4)
-        return read(fd, &magic, 4) == 4 && magic == [0x7f, 0x45, 0x4c, 0x46]
+    /// Texts: a .so tokenizes them itself (debertac_classify_text, truncated to max_length); a
+    /// checkpoint's tokenizer runs in-process (the same encoder) and the interpreter classifies.
+    private func runText(_ request: TextInput) throws {
+        if isSharedObject(model) {
+            let compiled = try CompiledModel(path: model, weightsPath: weights)
+            let length = min(request.maxLength ?? compiled.maxSequenceLength, compiled.maxSequenceLength)
+            let session = try compiled.session(maxBatch: request.texts.count, maxLength: length)
+            let rows = try session.classify(texts: request.texts, pairs: request.pairs)
+            let logits = HostTensor(shape: [rows.count, compiled.numLabels], floats: rows.flatMap { $0 })
+            print(RunCommand.json(logits: logits, labels: compiled.labels))
+            return
+        }
+        let checkpoint = try Checkpoint.load(path: model, configPath: config)
+        let encoder = try Tokenizer(model: try CheckpointTokenizer.require(model: model, override: tokenizer))
+        let maxLength = min(request.maxLength ?? checkpoint.config.maxPositionEmbeddings, checkpoint.config.maxPositionEmbeddings)
+        var rows: [Tokenizer.Encoding] = []
+        for (i, text) in request.texts.enumerated() {
+            rows.append(try encoder.encode(text, pair: request.pairs?[i], maxLength: maxLength))
+        }
+        let width = rows.map(\.inputIds.count).max() ?? 0
+        let batch = InferenceInput(
+            inputIds: rows.map { $0.inputIds + Array(repeating: encoder.padId, count: width - $0.inputIds.count) },
+            attentionMask: rows.map { Array(repeating: 1, count: $0.inputIds.count) + Array(repeating: 0, count: width - $0.inputIds.count) },
+            tokenTypeIds: rows.map { $0.tokenTypeIds + Array(repeating: 0, count: width - $0.tokenTypeIds.count) })
+        try batch.validate(config: checkpoint.config)
+        let graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
+        let constants = CheckpointConstants(checkpoint: checkpoint, caching: false)
+        let logits = try Interpreter(graph: graph, constants: constants).run(batch)[0]
+        print(RunCommand.json(logits: logits, labels: checkpoint.config.labels))
     }
 
     /// `{"logits": [[...]], "labels": [...]}` for `[B, num_labels]` logits. Floats use
@@ -90,6 +122,15 @@ struct RunCommand: ParsableCommand {
         }
         return "{\"logits\": [" + rows.joined(separator: ", ") + "], \"labels\": [" + predicted.joined(separator: ", ") + "]}"
     }
+}
+
+/// Whether `path` is an ELF file (a compiled model) rather than a checkpoint.
+func isSharedObject(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var magic = [UInt8](repeating: 0, count: 4)
+    return read(fd, &magic, 4) == 4 && magic == [0x7f, 0x45, 0x4c, 0x46]
 }
 
 /// The input file could not be read.

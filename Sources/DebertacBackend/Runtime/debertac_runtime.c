@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #define API __attribute__((visibility("default")))
-#define MESSAGE_SIZE 512
 #define ALIGNMENT 64
 
 /* ------------------------------------------------------------------------------------------ */
@@ -52,7 +51,7 @@ static _Thread_local char open_error[MESSAGE_SIZE];
 
 API const char *debertac_open_error(void) { return open_error; }
 
-static debertac_status fail_open(debertac_status status, const char *format, ...) {
+debertac_status debertac__fail_open(debertac_status status, const char *format, ...) {
     va_list args;
     va_start(args, format);
     vsnprintf(open_error, sizeof open_error, format, args);
@@ -63,12 +62,6 @@ static debertac_status fail_open(debertac_status status, const char *format, ...
 /* ------------------------------------------------------------------------------------------ */
 /* Models.                                                                                    */
 
-struct debertac_model {
-    const debertac_model_desc *desc;
-    const char *weights;   /* payload */
-    void *mapping;         /* external weights: the whole file, else NULL */
-    size_t mapping_size;
-};
 
 /* "<path of this .so>.weights", from the loader's record of where this code lives. */
 static int default_weights_path(char *out, size_t size) {
@@ -81,21 +74,21 @@ static int default_weights_path(char *out, size_t size) {
 static debertac_status map_weights(const char *path, struct debertac_model *model) {
     const debertac_model_desc *desc = model->desc;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail_open(DEBERTAC_IO_ERROR, "cannot open weights '%s': %s", path, strerror(errno));
+    if (fd < 0) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot open weights '%s': %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' is not a regular file", path);
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' is not a regular file", path);
     }
     uint64_t expected = DEBERTAC_WEIGHTS_PAYLOAD_OFFSET + desc->weights_size;
     if ((uint64_t)st.st_size != expected) {
         close(fd);
-        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %lld bytes, expected %llu",
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %lld bytes, expected %llu",
                          path, (long long)st.st_size, (unsigned long long)expected);
     }
     void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (base == MAP_FAILED) return fail_open(DEBERTAC_IO_ERROR, "cannot map weights '%s': %s", path, strerror(errno));
+    if (base == MAP_FAILED) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot map weights '%s': %s", path, strerror(errno));
     debertac_weights_header header;
     memcpy(&header, base, sizeof header);
     const char *problem = NULL;
@@ -112,7 +105,7 @@ static debertac_status map_weights(const char *path, struct debertac_model *mode
     }
     if (problem) {
         munmap(base, (size_t)st.st_size);
-        return fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %s", path, problem);
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %s", path, problem);
     }
     model->mapping = base;
     model->mapping_size = (size_t)st.st_size;
@@ -122,14 +115,14 @@ static debertac_status map_weights(const char *path, struct debertac_model *mode
 
 API debertac_status debertac_model_open(const char *weights_path, debertac_model **out) {
     open_error[0] = 0;
-    if (!out) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL, expected a pointer to receive the model");
+    if (!out) return debertac__fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL, expected a pointer to receive the model");
     *out = NULL;
     const debertac_model_desc *desc = &debertac__model;
     if (desc->abi_version != DEBERTAC_ABI_VERSION)
-        return fail_open(DEBERTAC_INTERNAL_ERROR, "the model was generated for ABI version %u, the runtime is %u",
+        return debertac__fail_open(DEBERTAC_INTERNAL_ERROR, "the model was generated for ABI version %u, the runtime is %u",
                          desc->abi_version, DEBERTAC_ABI_VERSION);
     struct debertac_model *model = calloc(1, sizeof *model);
-    if (!model) return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the model");
+    if (!model) return debertac__fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the model");
     model->desc = desc;
     if (!weights_path && desc->embedded_weights) {
         model->weights = (const char *)desc->embedded_weights;
@@ -138,7 +131,7 @@ API debertac_status debertac_model_open(const char *weights_path, debertac_model
         if (!weights_path) {
             if (!default_weights_path(fallback, sizeof fallback)) {
                 free(model);
-                return fail_open(DEBERTAC_IO_ERROR, "cannot find the path of the model's .so to locate '<so>.weights'; pass the weights path");
+                return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot find the path of the model's .so to locate '<so>.weights'; pass the weights path");
             }
             weights_path = fallback;
         }
@@ -147,6 +140,15 @@ API debertac_status debertac_model_open(const char *weights_path, debertac_model
             free(model);
             return status;
         }
+    }
+    if (desc->tokenizer) {
+        char problem[256];
+        if (dtok_open(&model->tokenizer, desc->tokenizer, (size_t)desc->tokenizer_size, problem, sizeof problem) != DTOK_OK) {
+            if (model->mapping) munmap(model->mapping, model->mapping_size);
+            free(model);
+            return debertac__fail_open(DEBERTAC_INTERNAL_ERROR, "the model's tokenizer is damaged: %s", problem);
+        }
+        model->has_tokenizer = 1;
     }
     /* Matrix products are partitioned over each session's own pool, one single-threaded
      * OpenBLAS call per tile; a threaded OpenBLAS would oversubscribe the cores. OpenBLAS has
@@ -180,19 +182,8 @@ API const char *debertac_model_info(const debertac_model *model) { return model 
 /* ------------------------------------------------------------------------------------------ */
 /* Sessions.                                                                                  */
 
-struct debertac_session {
-    const debertac_model *model;
-    int32_t max_batch, max_length;
-    char *arena;
-    int64_t arena_size;
-    char *workspace;         /* the pool threads' scratch (debertac_model_desc.workspace_*) */
-    int64_t *offsets;        /* per buffer */
-    int32_t *ones, *zeros;   /* default mask and token types, max_batch · max_length */
-    debertac_pool pool;
-    char error[MESSAGE_SIZE];
-};
 
-static debertac_status session_fail(debertac_session *s, debertac_status status, const char *format, ...) {
+debertac_status debertac__session_fail(debertac_session *s, debertac_status status, const char *format, ...) {
     va_list args;
     va_start(args, format);
     vsnprintf(s->error, sizeof s->error, format, args);
@@ -276,16 +267,16 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
                                             debertac_session **out) {
     open_error[0] = 0;
     if (out) *out = NULL;
-    if (!model) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL");
-    if (!out) return fail_open(DEBERTAC_INVALID_ARGUMENT, "'session' is NULL, expected a pointer to receive the session");
-    if (max_batch < 1) return fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum batch %d, expected at least 1", max_batch);
+    if (!model) return debertac__fail_open(DEBERTAC_INVALID_ARGUMENT, "'model' is NULL");
+    if (!out) return debertac__fail_open(DEBERTAC_INVALID_ARGUMENT, "'session' is NULL, expected a pointer to receive the session");
+    if (max_batch < 1) return debertac__fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum batch %d, expected at least 1", max_batch);
     if (max_sequence_length < 1)
-        return fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum sequence length %d, expected at least 1", max_sequence_length);
+        return debertac__fail_open(DEBERTAC_INVALID_ARGUMENT, "maximum sequence length %d, expected at least 1", max_sequence_length);
     if (max_sequence_length > model->desc->max_sequence_length)
-        return fail_open(DEBERTAC_OUT_OF_RANGE, "maximum sequence length %d exceeds the model's (%d)", max_sequence_length,
+        return debertac__fail_open(DEBERTAC_OUT_OF_RANGE, "maximum sequence length %d exceeds the model's (%d)", max_sequence_length,
                          model->desc->max_sequence_length);
     debertac_session *s = calloc(1, sizeof *s);
-    if (!s) return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session");
+    if (!s) return debertac__fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session");
     const debertac_model_desc *desc = model->desc;
     s->model = model;
     s->max_batch = max_batch;
@@ -317,7 +308,9 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
         s->workspace = aligned_alloc(ALIGNMENT, (size_t)threads * (size_t)workspace_size);
         if (!s->workspace) goto oom;
     }
+    if (model->has_tokenizer && !debertac__text_buffers_create(s)) goto oom;
     if (!debertac__pool_start(&s->pool, threads, s->workspace, workspace_size)) {
+        debertac__text_buffers_destroy(s);
         debertac__pool_stop(&s->pool);
         free(s->workspace);
         free(s->arena);
@@ -325,24 +318,26 @@ API debertac_status debertac_session_create(const debertac_model *model, int32_t
         free(s->ones);
         free(s->zeros);
         free(s);
-        return fail_open(DEBERTAC_INTERNAL_ERROR, "cannot start the session's threads");
+        return debertac__fail_open(DEBERTAC_INTERNAL_ERROR, "cannot start the session's threads");
     }
     *out = s;
     return DEBERTAC_OK;
 oom:
+    debertac__text_buffers_destroy(s);
     free(s->workspace);
     free(s->arena);
     free(s->offsets);
     free(s->ones);
     free(s->zeros);
     free(s);
-    return fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session's arena for %d x %d tokens", max_batch,
+    return debertac__fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the session's arena for %d x %d tokens", max_batch,
                      max_sequence_length);
 }
 
 API void debertac_session_destroy(debertac_session *s) {
     if (!s) return;
     debertac__pool_stop(&s->pool);
+    debertac__text_buffers_destroy(s);
     free(s->workspace);
     free(s->arena);
     free(s->offsets);
@@ -359,42 +354,42 @@ API const char *debertac_session_last_error(const debertac_session *s) {
 static debertac_status validate(debertac_session *s, int32_t batch, int32_t length, const int32_t *ids,
                                 const int32_t *mask, const int32_t *types, const float *logits) {
     const debertac_model_desc *desc = s->model->desc;
-    if (!ids) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'input_ids' is NULL");
-    if (!logits) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'logits' is NULL");
-    if (batch < 1) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "batch size %d, expected at least one sequence", batch);
-    if (length < 1) return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "sequence length %d, expected at least one token", length);
+    if (!ids) return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'input_ids' is NULL");
+    if (!logits) return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'logits' is NULL");
+    if (batch < 1) return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT, "batch size %d, expected at least one sequence", batch);
+    if (length < 1) return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT, "sequence length %d, expected at least one token", length);
     if (length > desc->max_sequence_length)
-        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds 'max_position_embeddings' (%d)", length,
+        return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds 'max_position_embeddings' (%d)", length,
                             desc->max_sequence_length);
     if (batch > s->max_batch)
-        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "batch size %d exceeds the session's maximum batch (%d)", batch, s->max_batch);
+        return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE, "batch size %d exceeds the session's maximum batch (%d)", batch, s->max_batch);
     if (length > s->max_length)
-        return session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds the session's maximum length (%d)", length,
+        return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE, "sequence length %d exceeds the session's maximum length (%d)", length,
                             s->max_length);
     int64_t count = (int64_t)batch * length;
     for (int64_t i = 0; i < count; i++)
         if (ids[i] < 0 || ids[i] >= desc->vocab_size)
-            return session_fail(s, DEBERTAC_OUT_OF_RANGE, "'input_ids' row %lld column %lld is %d, expected a token id in [0, %d)",
+            return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE, "'input_ids' row %lld column %lld is %d, expected a token id in [0, %d)",
                                 (long long)(i / length), (long long)(i % length), ids[i], desc->vocab_size);
     if (mask) {
         for (int64_t i = 0; i < count; i++)
             if (mask[i] != 0 && mask[i] != 1)
-                return session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'attention_mask' row %lld column %lld is %d, expected 0 or 1",
+                return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT, "'attention_mask' row %lld column %lld is %d, expected 0 or 1",
                                     (long long)(i / length), (long long)(i % length), mask[i]);
         for (int32_t b = 0; b < batch; b++)
             if (mask[(int64_t)b * length] == 0)
-                return session_fail(s, DEBERTAC_INVALID_ARGUMENT,
+                return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT,
                                     "'attention_mask' row %d masks its first token, expected 1 there (the classifier reads token 0)", b);
     }
     if (types) {
         for (int64_t i = 0; i < count; i++) {
             int32_t t = types[i];
             if (desc->type_vocab_size == 0 && t != 0)
-                return session_fail(s, DEBERTAC_OUT_OF_RANGE,
+                return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE,
                                     "'token_type_ids' row %lld column %lld is %d, expected 0 (the model has no token type embeddings)",
                                     (long long)(i / length), (long long)(i % length), t);
             if (desc->type_vocab_size > 0 && (t < 0 || t >= desc->type_vocab_size))
-                return session_fail(s, DEBERTAC_OUT_OF_RANGE,
+                return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE,
                                     "'token_type_ids' row %lld column %lld is %d, expected a token type id in [0, %d)",
                                     (long long)(i / length), (long long)(i % length), t, desc->type_vocab_size);
         }
@@ -406,6 +401,11 @@ API debertac_status debertac_classify(debertac_session *s, int32_t batch, int32_
                                       const int32_t *mask, const int32_t *types, float *logits) {
     if (!s) return DEBERTAC_INVALID_ARGUMENT;
     s->error[0] = 0;
+    return debertac__classify(s, batch, length, ids, mask, types, logits);
+}
+
+debertac_status debertac__classify(debertac_session *s, int32_t batch, int32_t length, const int32_t *ids,
+                                   const int32_t *mask, const int32_t *types, float *logits) {
     debertac_status status = validate(s, batch, length, ids, mask, types, logits);
     if (status != DEBERTAC_OK) return status;
     debertac_exec exec = {
@@ -422,6 +422,6 @@ API debertac_status debertac_classify(debertac_session *s, int32_t batch, int32_
         .parallel_for = debertac__parallel_for,
     };
     int32_t result = debertac__forward(&exec);
-    if (result != 0) return session_fail(s, DEBERTAC_INTERNAL_ERROR, "the forward pass failed with status %d", result);
+    if (result != 0) return debertac__session_fail(s, DEBERTAC_INTERNAL_ERROR, "the forward pass failed with status %d", result);
     return DEBERTAC_OK;
 }

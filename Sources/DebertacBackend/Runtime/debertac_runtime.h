@@ -74,7 +74,17 @@ typedef struct debertac_model_desc {
     int64_t workspace_t2;
     int64_t workspace_t1;
     int64_t workspace_t0;
+    /* The tokenizer blob (docs/tokenizer.md), 8-byte aligned, in tokenizer.s; NULL and 0 for an
+     * ids-only model. */
+    const unsigned char *tokenizer;
+    uint64_t tokenizer_size;
+    /* The label whose logit means entailment (zero-shot): the first label2id entry starting with
+     * "entail" in any case, as transformers' pipeline; -1 when none. */
+    int32_t entailment_id;
 } debertac_model_desc;
+
+/* Defined by tokenizer.s when the model has a tokenizer. */
+extern const unsigned char debertac__tokenizer[] DEBERTAC_HIDDEN;
 
 /* Defined by model.c. */
 extern const debertac_model_desc debertac__model DEBERTAC_HIDDEN;

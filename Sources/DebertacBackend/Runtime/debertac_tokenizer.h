@@ -1,0 +1,1 @@
+../../DebertacTokenizer/Encoder/include/debertac_tokenizer.h

@@ -1,0 +1,130 @@
+/*
+ * Shared by the encoder's C files: little-endian loads from the blob, piece access, limits,
+ * and the stages of one text's encoding (tokenizer_text.c, tokenizer_unigram.c).
+ */
+#ifndef DEBERTAC_TOKENIZER_INTERNAL_H
+#define DEBERTAC_TOKENIZER_INTERNAL_H
+
+#include "debertac_tokenizer.h"
+
+#include <string.h>
+
+#if defined(DEBERTAC_RUNTIME_BUILD)
+#define DTOK_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define DTOK_HIDDEN
+#endif
+
+/* Limits the Swift readers enforce too (TokenizerModel+Blob.swift). */
+#define DTOK_MAX_PIECES (1 << 22)
+#define DTOK_MAX_PIECE_BYTES 1024
+#define DTOK_MAX_TARGET_BYTES 1024
+/* sentencepiece's kMaxTrieResultsSize: the charsmap lookup sees at most this many prefixes. */
+#define DTOK_MAX_TRIE_RESULTS 32
+
+/* sentencepiece's ModelProto.SentencePiece.Type. */
+enum { DTOK_NORMAL = 1, DTOK_UNKNOWN = 2, DTOK_CONTROL = 3, DTOK_USER_DEFINED = 4, DTOK_UNUSED = 5, DTOK_BYTE = 6 };
+
+static inline uint32_t dtok_u32(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v; /* x86-64 and aarch64 Linux are little-endian, as the blob */
+}
+static inline int32_t dtok_i32(const unsigned char *p) { return (int32_t)dtok_u32(p); }
+static inline float dtok_f32(const unsigned char *p) {
+    float v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline dtok_entry dtok_entry_at(const unsigned char *entries, uint32_t i) {
+    dtok_entry e;
+    memcpy(&e, entries + (size_t)i * sizeof e, sizeof e);
+    return e;
+}
+static inline uint32_t dtok_piece_begin(const dtok_tokenizer *t, uint32_t id) { return dtok_u32(t->piece_offsets + 4 * id); }
+static inline uint32_t dtok_piece_length(const dtok_tokenizer *t, int32_t id) {
+    return dtok_u32(t->piece_offsets + 4 * ((uint32_t)id + 1)) - dtok_u32(t->piece_offsets + 4 * (uint32_t)id);
+}
+static inline const unsigned char *dtok_piece_data(const dtok_tokenizer *t, uint32_t id) {
+    return t->piece_bytes + dtok_piece_begin(t, id);
+}
+
+/* memcmp order of two pieces, a proper prefix first. */
+static inline int dtok_compare_pieces(const dtok_tokenizer *t, uint32_t a, uint32_t b) {
+    uint32_t na = dtok_piece_length(t, (int32_t)a), nb = dtok_piece_length(t, (int32_t)b);
+    int c = memcmp(dtok_piece_data(t, a), dtok_piece_data(t, b), na < nb ? na : nb);
+    return c != 0 ? c : (na < nb ? -1 : na > nb ? 1 : 0);
+}
+
+/* Length of the UTF-8 character starting with byte c, as sentencepiece's OneCharLen. */
+static inline int dtok_one_char_length(unsigned char c) {
+    static const unsigned char lengths[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return lengths[c >> 4];
+}
+
+/* Decodes the valid UTF-8 character at s (length n >= 1), returning its length. */
+static inline int dtok_decode(const unsigned char *s, size_t n, uint32_t *codepoint) {
+    int len = dtok_one_char_length(s[0]);
+    if ((size_t)len > n) len = 1;
+    uint32_t c = s[0];
+    if (len == 2) c = ((c & 0x1F) << 6) | (s[1] & 0x3F);
+    else if (len == 3) c = ((c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    else if (len == 4) c = ((c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) | ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    *codepoint = c;
+    return len;
+}
+
+/* Offset of the first byte that is not valid UTF-8, or n when all are. */
+DTOK_HIDDEN size_t dtok_utf8_invalid_at(const unsigned char *s, size_t n);
+
+/* A byte buffer carved out of the caller's scratch. */
+typedef struct dtok_buffer {
+    unsigned char *data;
+    size_t length, capacity;
+} dtok_buffer;
+
+/* Ids of one sequence, in scratch. */
+typedef struct dtok_ids {
+    int32_t *data;
+    size_t length, capacity;
+} dtok_ids;
+
+/* Scratch sizes for one text, measured exactly by dtok_text_measure. */
+typedef struct dtok_measure {
+    size_t lowered;      /* bytes after lowercasing (the text's length without do_lower_case) */
+    size_t normalized;   /* total normalized bytes over the text's words */
+    size_t longest_word; /* most normalized bytes of one word */
+    size_t specials;     /* special tokens typed in the text */
+} dtok_measure;
+
+/* Walks one text as dtok_text_encode does and measures what it needs. */
+DTOK_HIDDEN void dtok_text_measure(const dtok_tokenizer *t, const unsigned char *text, size_t n, unsigned char *lowered,
+                                   dtok_measure *m);
+
+/* Bytes that lowercasing `text` gives (without writing them). */
+DTOK_HIDDEN size_t dtok_lowered_length(const dtok_tokenizer *t, const unsigned char *text, size_t n);
+
+/* Encodes one text (no [CLS]/[SEP]) into ids: lowercasing, special tokens, punctuation words,
+ * then dtok_word_encode for each word. `lowered`, `normalized` and `path` are scratch sized
+ * from dtok_measure. */
+DTOK_HIDDEN void dtok_text_encode(const dtok_tokenizer *t, const unsigned char *text, size_t n, unsigned char *lowered,
+                                  dtok_buffer *normalized, void *path, dtok_ids *ids);
+
+/* sentencepiece's Normalizer::Normalize of one word into `out` (capacity from the measure);
+ * returns the normalized length. With out NULL only measures. */
+DTOK_HIDDEN size_t dtok_normalize(const dtok_tokenizer *t, const unsigned char *word, size_t n, unsigned char *out);
+
+/* Unigram Viterbi over a normalized word (unigram_model.cc, EncodeOptimized), then unknowns merged
+ * or split into byte pieces (sentencepiece_processor.cc, PopulateSentencePieceText); appends ids.
+ * `path` holds (n + 1) dtok_path_node. */
+DTOK_HIDDEN void dtok_unigram_encode(const dtok_tokenizer *t, const unsigned char *normalized, size_t n, void *path,
+                                     dtok_ids *ids);
+
+/* One Viterbi node: the best path ending at a byte position. */
+typedef struct dtok_path_node {
+    float score;
+    int32_t starts_at;
+    int32_t id;
+} dtok_path_node;
+
+#endif /* DEBERTAC_TOKENIZER_INTERNAL_H */
