@@ -23,7 +23,7 @@ seconds="${1:-600}"
 shift || true
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2; }
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors zip pickle torch-zip torch-legacy config ir)
+((${#targets[@]})) || targets=(safetensors zip pickle torch-zip torch-legacy config ir spm-model tokenizer-json)
 
 out="${FUZZ_BUILD_DIR:-$PWD/.build-fuzz-targets}"
 export FUZZ_BUILD_DIR="$out"
@@ -59,16 +59,16 @@ for target in "${targets[@]}"; do
         result="FAILED ($status)"
         failed+=("$target")
         { grep -E "ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer)|Fatal error|fuzz invariant|SUMMARY|Test unit written" "$log" | head -6
-          grep -E "^ +#[0-9]+ .*/(Sources|Fuzz)/" "$log" | head -3; } | sed 's/^/    /' >&2
+          grep -E "^ +#[0-9]+ .*/(Sources|Fuzz)/" "$log" | head -3; } | sed 's/^/    /' >&2 || true
     fi
-    summary+=("$(printf '%-13s %-11s %10s %9s %6s %7s %8s %9s %6s' "$target" "$result" "${runs:-?}" \
+    summary+=("$(printf '%-15s %-11s %10s %9s %6s %7s %8s %9s %6s' "$target" "$result" "${runs:-?}" \
         "$(stat average_exec_per_sec)" "$(field cov)" "$(field ft)" "$(field corp | cut -d/ -f1)" \
         "$(field corp | cut -d/ -f2)" "$(stat peak_rss_mb)")")
 done
 
 echo
 echo "fuzzing: ${seconds}s per target on $(nproc) cores ($(uname -m), $(swiftc --version 2>&1 | head -1 | sed 's/ (.*//'))"
-printf '%-13s %-11s %10s %9s %6s %7s %8s %9s %6s\n' target result execs exec/s cov ft corpus size rss_mb
+printf '%-15s %-11s %10s %9s %6s %7s %8s %9s %6s\n' target result execs exec/s cov ft corpus size rss_mb
 printf '%s\n' "${summary[@]}"
 if ((${#failed[@]})); then
     echo "fuzz: FAILED: ${failed[*]} (inputs in $out/artifacts/, logs in $out/logs/)" >&2

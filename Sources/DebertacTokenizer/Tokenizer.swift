@@ -38,7 +38,7 @@ public final class Tokenizer: @unchecked Sendable {
         var message = [CChar](repeating: 0, count: 256)
         let status = dtok_open(&view, storage, blob.count, &message, message.count)
         guard status == Int32(DTOK_OK) else {
-            storage.deallocate()
+            // Every stored property is set: deinit frees `storage`.
             throw .invalidBlob(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }

@@ -97,7 +97,9 @@ struct RunCommand: ParsableCommand {
         let batch = InferenceInput(
             inputIds: rows.map { $0.inputIds + Array(repeating: encoder.padId, count: width - $0.inputIds.count) },
             attentionMask: rows.map { Array(repeating: 1, count: $0.inputIds.count) + Array(repeating: 0, count: width - $0.inputIds.count) },
-            tokenTypeIds: rows.map { $0.tokenTypeIds + Array(repeating: 0, count: width - $0.tokenTypeIds.count) })
+            // Without token type embeddings the model ignores token types (as the .so does).
+            tokenTypeIds: checkpoint.config.typeVocabSize == 0 ? nil
+                : rows.map { $0.tokenTypeIds + Array(repeating: 0, count: width - $0.tokenTypeIds.count) })
         try batch.validate(config: checkpoint.config)
         let graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
         let constants = CheckpointConstants(checkpoint: checkpoint, caching: false)

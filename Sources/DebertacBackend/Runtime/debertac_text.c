@@ -154,7 +154,10 @@ static debertac_status classify_rows(debertac_session *s, int32_t batch, const i
                 b->types[k] = 0;
             }
         }
-    return debertac__classify(s, batch, longest, b->ids, b->mask, b->types, logits);
+    /* A model without token type embeddings ignores token_type_ids (modeling_deberta_v2.py adds
+     * them only when type_vocab_size > 0), where debertac_classify insists on zeros. */
+    const int32_t *types = s->model->desc->type_vocab_size > 0 ? b->types : NULL;
+    return debertac__classify(s, batch, longest, b->ids, b->mask, types, logits);
 }
 
 /* The checks every session text call starts with. */

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HEADER_SIZE 128
 #define NUM_SECTIONS 10
+#define HEADER_SIZE (64 + 8 * NUM_SECTIONS) /* the fixed fields, then the section table */
 static const char MAGIC[8] = {'d', 'e', 'b', 'e', 'r', 't', 'o', 'k'};
 
 static int fail(char *error, size_t error_size, const char *format, ...) {
