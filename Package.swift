@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "DebertacPassesTests", dependencies: ["DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
         .testTarget(
             name: "DebertacBackendTests",
-            dependencies: ["DebertacBackend", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
+            dependencies: ["DebertacBackend", "DebertacTokenizer", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import DebertacBackend
 import DebertacFrontend
 import DebertacPasses
+import DebertacTokenizer
 import Foundation
 import Testing
 
@@ -11,6 +12,8 @@ enum BackendFixtures {
         .deletingLastPathComponent().path
     static let root = repository + "/Tests/Fixtures"
     static let tinyNLI = repository + "/examples/tiny-nli"
+    /// The trained example with its tokenizer: the fixture of the text calls.
+    static let syntheticNLI = repository + "/examples/synthetic-nli"
 
     /// Every fixture with a golden: `models/<variant>`, `formats/<format>`, and `tiny-nli`.
     static let all: [String] = {
@@ -26,7 +29,13 @@ enum BackendFixtures {
     static var models: [String] { all.filter { $0.hasPrefix("models/") } }
 
     /// The folder of fixture `name`.
-    static func folder(_ name: String) -> String { name == "tiny-nli" ? tinyNLI : root + "/" + name }
+    static func folder(_ name: String) -> String {
+        switch name {
+        case "tiny-nli": tinyNLI
+        case "synthetic-nli": syntheticNLI
+        default: root + "/" + name
+        }
+    }
 
     /// The checkpoint path of fixture `name`: its folder, or the file in it when the file has
     /// no standard name (`torch-zip-renamed-root/weights.bin`).
@@ -73,6 +82,10 @@ actor CompiledArtifacts {
             var options = BackendOptions()
             options.externalWeights = variant == .external
             options.compilerVersion = "test"
+            // A fixture folder with a tokenizer compiles it in, as `debertac compile` does.
+            if let tokenizer = try TokenizerModel.load(path: BackendFixtures.folder(fixture)) {
+                options.tokenizer = try tokenizer.serialized()
+            }
             _ = try Backend.compile(checkpoint: checkpoint, output: output, options: options,
                                     passes: variant == .unfused ? [] : nil)
             return output
