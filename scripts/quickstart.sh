@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Quick start: install what debertac needs, build it, and run it on the checkpoint in
-# examples/tiny-nli (a toy-width DeBERTa-v2 NLI classifier stored as fp16 pytorch_model.bin).
+# Quick start: install what debertac needs, build it, compile the trained example checkpoint in
+# examples/synthetic-nli (a small DeBERTa-v2 NLI classifier, fp16 pytorch_model.bin, with its
+# SentencePiece tokenizer) into a .so, then classify sentence pairs given as text with a C host
+# and run one zero-shot classification.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -9,14 +11,17 @@ scripts/setup.sh
 swift build -c release --product debertac 2>&1 | tail -n 3
 debertac=$(swift build -c release --show-bin-path)/debertac
 
-echo "== debertac inspect examples/tiny-nli"
-"$debertac" inspect examples/tiny-nli
-
-echo "== debertac compile examples/tiny-nli -o nli.so, then run it natively (debertac run, examples/c)"
 out=.build/quickstart   # git-ignored; keep the results to play with
 mkdir -p "$out"
-"$debertac" compile examples/tiny-nli -o "$out/nli.so"
-"$debertac" run "$out/nli.so" --input examples/tiny-nli/input.json
+echo "== debertac compile examples/synthetic-nli -o $out/nli.so   (weights and tokenizer in one .so)"
+"$debertac" compile examples/synthetic-nli -o "$out/nli.so"
+
+echo "== a C host (examples/c/classify.c) classifies premise|hypothesis pairs given as text"
 cc -I include examples/c/classify.c -o "$out/classify" -ldl -lm
-"$out/classify" "$out/nli.so" "85 95 69 71|94 48 24" "38 94 78|15 5 56"
+"$out/classify" "$out/nli.so" \
+    "A man is playing a guitar on stage.|A person is making music." \
+    "The cat chased the dog.|The cat is sleeping."
+
+echo "== zero-shot classification, as Hugging Face's pipeline does it"
+"$debertac" zero-shot "$out/nli.so" "The team won the championship last night." --labels "sports,politics,cooking"
 echo "== done: $out/nli.so, its header $out/debertac.h, and the C host $out/classify"

@@ -7,6 +7,13 @@ import Glibc
 /// Finding the tokenizer of a checkpoint: `--tokenizer PATH` when given, else the checkpoint's
 /// folder (the folder itself, or the folder of a weights file), as `config.json` is found.
 enum CheckpointTokenizer {
+    /// Throws when nothing is at `path` (before any other message could mislead).
+    static func requireExists(_ path: String) throws {
+        guard access(path, F_OK) == 0 else {
+            throw TokenizerLookupError(message: "'\(path)' does not exist: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// The tokenizer model, or nil when the folder has none (an ids-only model).
     static func load(model: String, override: String?) throws -> TokenizerModel? {
         if let override {

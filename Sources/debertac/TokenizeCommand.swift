@@ -30,6 +30,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try CheckpointTokenizer.requireExists(model)
             let request = try TextInput(json: try parseJSON(try readInput(input), source: input))
             var rows: [(ids: [Int32], typeIds: [Int32])] = []
             var pad: Int32 = 0

@@ -43,6 +43,7 @@ struct ZeroShotCommand: ParsableCommand {
             let candidates = labels.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: " \t\n\r") }.filter { !$0.isEmpty }
             guard !candidates.isEmpty else { throw ValidationError("--labels names no label") }
+            try CheckpointTokenizer.requireExists(model)
             guard isSharedObject(model) else {
                 throw TokenizerLookupError(message: "'\(model)' is not a compiled .so: compile it first with 'debertac compile'")
             }

@@ -50,6 +50,8 @@ import Testing
             "debertac_model_close", "debertac_model_num_labels", "debertac_model_label", "debertac_model_max_sequence_length",
             "debertac_model_vocab_size", "debertac_model_info", "debertac_session_create", "debertac_session_destroy",
             "debertac_session_last_error", "debertac_classify",
+            // ABI version 2: the text calls (exported by every .so; they refuse when it has no tokenizer).
+            "debertac_model_has_tokenizer", "debertac_tokenize", "debertac_classify_text", "debertac_zero_shot",
         ])
         let header = try String(contentsOfFile: (path as NSString).deletingLastPathComponent + "/debertac.h", encoding: .utf8)
         let repositoryHeader = try String(contentsOfFile: BackendFixtures.repository + "/include/debertac.h", encoding: .utf8)

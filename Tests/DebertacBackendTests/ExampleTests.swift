@@ -2,25 +2,22 @@
 import Foundation
 import Testing
 
-/// examples/c and examples/swift build and classify with a compiled fixture, agreeing with
-/// the in-process model; the C one also with DEBERTAC_NUM_THREADS set.
+/// examples/c and examples/swift build and classify text pairs with the compiled example
+/// (examples/synthetic-nli, with its tokenizer), agreeing with the in-process text calls; the C
+/// one also with DEBERTAC_NUM_THREADS set.
 @Suite struct ExampleTests {
-    static let fixture = "models/v3-toy"
-    /// Two pairs and one full sequence (the golden `single` batch).
-    static let sequences = ["5 71 19 31|37 37 50", "9 30 89|15 84 64 73", "1 5 71 19 31 37 37 50 9 30 89 15 84 64 73 67 61 35 64 2"]
+    static let fixture = "synthetic-nli"
+    /// Two pairs and one single text, as the examples take them.
+    static let arguments = ["A man is playing a guitar on stage.|A person is making music.",
+                            "The cat chased the dog.|The cat is sleeping.",
+                            "Three apples are on the table."]
 
     /// What the examples should print: `i: LABEL` then `LABEL=p` for each label.
     func expected(_ path: String) throws -> [String] {
         let model = try CompiledModel(path: path)
-        let ids: [[Int32]] = [
-            [1, 5, 71, 19, 31, 2, 37, 37, 50, 2],
-            [1, 9, 30, 89, 2, 15, 84, 64, 73, 2],
-            [1, 5, 71, 19, 31, 37, 37, 50, 9, 30, 89, 15, 84, 64, 73, 67, 61, 35, 64, 2],
-        ]
-        let length = ids.map(\.count).max()!
-        let padded = ids.map { $0 + Array(repeating: 0, count: length - $0.count) }
-        let mask = ids.map { Array(repeating: Int32(1), count: $0.count) + Array(repeating: 0, count: length - $0.count) }
-        let logits = try model.session(maxBatch: 3, maxLength: length).classify(inputIds: padded, attentionMask: mask)
+        let rows = Self.arguments.map { $0.split(separator: "|", maxSplits: 1).map(String.init) }
+        let logits = try model.session(maxBatch: rows.count, maxLength: model.maxSequenceLength)
+            .classify(texts: rows.map { $0[0] }, pairs: rows.map { $0.count > 1 ? $0[1] : nil })
         let labels = model.labels
         return logits.enumerated().map { b, row in
             let best = row.indices.max { row[$0] < row[$1] }!
@@ -46,33 +43,32 @@ import Testing
         return true
     }
 
-    @Test("examples/c builds and classifies")
+    @Test("examples/c builds and classifies text pairs")
     func cExample() async throws {
         let library = try await CompiledArtifacts.shared.library(Self.fixture, .embedded)
         let binary = BackendFixtures.scratch + "/classify-c"
         try Tools.check(["cc", "-std=gnu11", "-Wall", "-Werror", "-I", BackendFixtures.repository + "/include",
                          BackendFixtures.repository + "/examples/c/classify.c", "-o", binary, "-ldl", "-lm"])
         let expected = try expected(library)
-        let output = try Tools.check([binary, library] + Self.sequences)
+        let output = try Tools.check([binary, library] + Self.arguments)
         #expect(matches(output, expected), "\(output)\nexpected\n\(expected.joined(separator: "\n"))")
-        // From a file, and with one and with three threads per session: the same bits print.
-        let file = BackendFixtures.scratch + "/sequences.txt"
-        try (Self.sequences.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try Tools.check([binary, library, "-f", file], environment: ["DEBERTAC_NUM_THREADS": "1"]) == output)
-        #expect(try Tools.check([binary, library, "-f", file], environment: ["DEBERTAC_NUM_THREADS": "3"]) == output)
-        // Errors go to stderr with a status.
-        let bad = try Tools.run([binary, library, "1 500 2"])
-        #expect(bad.status == 1)
-        #expect(bad.stderr.contains("out of range: 'input_ids' row 0 column 1 is 500"))
+        #expect(output.hasPrefix("0: ENTAILMENT"), "the trained example gets the quick start's first pair right")
+        // With one and with three threads per session: the same bits print.
+        #expect(try Tools.check([binary, library] + Self.arguments, environment: ["DEBERTAC_NUM_THREADS": "1"]) == output)
+        #expect(try Tools.check([binary, library] + Self.arguments, environment: ["DEBERTAC_NUM_THREADS": "3"]) == output)
+        // Errors go to stderr with a status: a model without a tokenizer.
+        let idsOnly = try await CompiledArtifacts.shared.library("models/xxlarge-toy", .embedded)
+        let refused = try Tools.run([binary, idsOnly, "a|b"])
+        #expect(refused.status == 1 && refused.stderr.contains("compiled without a tokenizer"))
     }
 
-    @Test("examples/swift builds with swiftc and classifies")
+    @Test("examples/swift builds with swiftc and classifies text pairs")
     func swiftExample() async throws {
         let library = try await CompiledArtifacts.shared.library(Self.fixture, .embedded)
         let binary = BackendFixtures.scratch + "/classify-swift"
         let swiftc = FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/swiftc") ? "/opt/swift/usr/bin/swiftc" : "swiftc"
         try Tools.check([swiftc, BackendFixtures.repository + "/examples/swift/classify.swift", "-o", binary])
-        let output = try Tools.check([binary, library] + Self.sequences)
+        let output = try Tools.check([binary, library] + Self.arguments)
         let expected = try expected(library)
         #expect(matches(output, expected), "\(output)\nexpected\n\(expected.joined(separator: "\n"))")
     }

@@ -92,7 +92,9 @@ enum Tools {
             """.write(toFile: source, atomically: true, encoding: .utf8)
         let runtime = BackendFixtures.repository + "/Sources/DebertacBackend/Runtime"
         try check(["cc", "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", runtime, "-I", BackendFixtures.repository + "/include",
-                   source, runtime + "/debertac_pool.c", runtime + "/debertac_digest.c", "-o", binary, "-lopenblas", "-lpthread", "-ldl"])
+                   source] + ["debertac_pool.c", "debertac_digest.c", "debertac_text.c", "tokenizer_blob.c", "tokenizer_normalize.c",
+                              "tokenizer_unigram.c", "tokenizer_text.c", "tokenizer_encode.c"].map { runtime + "/" + $0 }
+                  + ["-o", binary, "-lopenblas", "-lpthread", "-ldl", "-lm"])
         return binary
     }
 }

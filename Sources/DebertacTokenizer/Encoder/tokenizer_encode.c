@@ -107,6 +107,8 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
     size_t ids_a = align8(4 * (ma.normalized + ma.specials + 1));
     size_t ids_b = align8(4 * (mb.normalized + mb.specials + 1));
     size_t word = ma.longest_word > mb.longest_word ? ma.longest_word : mb.longest_word;
+    if (word >= INT32_MAX)  /* Viterbi positions are 32-bit */
+        return fail(error, error_size, DTOK_INVALID_ARGUMENT, "a word of the text normalizes to %zu bytes, more than 2^31", word);
     size_t need = lowered + ids_a + ids_b + align8(word + 8) + sizeof(dtok_path_node) * (word + 1);
     if (scratch_size < need) {
         if (scratch_needed) *scratch_needed = need;
