@@ -39,6 +39,40 @@ import Testing
         }
     }
 
+    @Test("text calls from 4 threads on 4 sessions (and debertac_tokenize on the shared model) match a single-threaded run")
+    func fourTextSessions() async throws {
+        let model = try CompiledModel(path: try await CompiledArtifacts.shared.library("synthetic-nli", .embedded))
+        let texts = ["A man is playing a guitar on stage.", "The cat chased the dog [SEP] twice.", "Le café ㎒ 😀👍🏽", ""]
+        let pairs: [String?] = ["A person is making music.", nil, "ﬁ ＡＢＣ", "empty"]
+        @Sendable func run(_ session: CompiledModel.Session) throws -> [[UInt32]] {
+            let logits = try session.classify(texts: texts, pairs: pairs).flatMap { $0.map(\.bitPattern) }
+            let scores = try session.zeroShot(texts[0], labels: ["music", "sports", "cooking"]).map(\.bitPattern)
+            let ids = try texts.map { try model.tokenize($0).ids.map { UInt32(bitPattern: $0) } }
+            return [logits, scores] + ids
+        }
+        let reference = try run(try model.session(maxBatch: 4, maxLength: 64))
+        let sessions = try (0..<4).map { _ in try model.session(maxBatch: 4, maxLength: 64) }
+        let results = Results(count: sessions.count)
+        let threads = sessions.enumerated().map { index, session in
+            Thread {
+                var outcome: [[[UInt32]]] = []
+                var failure: String?
+                for _ in 0..<10 {
+                    do { outcome.append(try run(session)) } catch { failure = "\(error)" }
+                }
+                results.store(index, outcome, failure)
+            }
+        }
+        threads.forEach { $0.start() }
+        results.wait()
+        for index in sessions.indices {
+            let (outcome, failure) = results.get(index)
+            #expect(failure == nil)
+            #expect(outcome.count == 10)
+            for run in outcome { #expect(run == reference, "session \(index) differs from the single-threaded run") }
+        }
+    }
+
     /// Thread results, collected under a lock.
     final class Results: @unchecked Sendable {
         private let lock = NSCondition()

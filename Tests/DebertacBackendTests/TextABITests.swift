@@ -190,7 +190,12 @@ import Testing
         // The example with labels that name no entailment.
         let folder = BackendFixtures.scratch + "/no-entailment"
         try? FileManager.default.removeItem(atPath: folder)
-        try FileManager.default.copyItem(atPath: BackendFixtures.syntheticNLI, toPath: folder)
+        // File by file: the copy must never write through to the example.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let source = URL(fileURLWithPath: BackendFixtures.syntheticNLI).resolvingSymlinksInPath().path
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) {
+            try Data(contentsOf: URL(fileURLWithPath: source + "/" + name)).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
         let configPath = folder + "/config.json"
         var config = try String(contentsOfFile: configPath, encoding: .utf8)
         config = config.replacingOccurrences(of: "ENTAILMENT", with: "FOLLOWS")
