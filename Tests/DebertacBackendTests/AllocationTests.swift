@@ -6,12 +6,9 @@ import Testing
 /// `__libc_*`) sees none during classify calls after the first (OpenBLAS sets up its own
 /// buffers on its first product).
 @Suite struct AllocationTests {
-    @Test("classify allocates nothing after session creation")
-    func noAllocation() async throws {
-        let library = try await CompiledArtifacts.shared.library("models/xxlarge-toy", .embedded)
-        let source = BackendFixtures.scratch + "/count-allocations.c"
-        let binary = BackendFixtures.scratch + "/count-allocations"
-        try """
+    /// The C prelude of both hosts: malloc-family definitions that count calls while `counting`
+    /// is set (forwarding to glibc's `__libc_*`), and `LOAD(name)` for dlsym.
+    static let counter = """
             #include <dlfcn.h>
             #include <stdio.h>
             #include <stddef.h>
@@ -26,6 +23,15 @@ import Testing
             void *memalign(size_t a, size_t n) { if (counting) count++; return __libc_memalign(a, n); }
             int posix_memalign(void **p, size_t a, size_t n) { if (counting) count++; *p = __libc_memalign(a, n); return *p ? 0 : 12; }
             #define LOAD(name) typeof(&name) p_##name = (typeof(&name))dlsym(lib, #name)
+
+        """
+
+    @Test("classify allocates nothing after session creation")
+    func noAllocation() async throws {
+        let library = try await CompiledArtifacts.shared.library("models/xxlarge-toy", .embedded)
+        let source = BackendFixtures.scratch + "/count-allocations.c"
+        let binary = BackendFixtures.scratch + "/count-allocations"
+        try (Self.counter + """
             int main(int argc, char **argv) {
                 void *lib = dlopen(argv[1], RTLD_NOW);
                 if (!lib) return 2;
@@ -46,7 +52,7 @@ import Testing
                 printf("%d\\n", count);
                 return 0;
             }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
+            """).write(toFile: source, atomically: true, encoding: .utf8)
         try Tools.check(["cc", "-std=gnu11", "-O1", "-I", BackendFixtures.repository + "/include", source, "-o", binary, "-ldl"])
         let output = try Tools.check([binary, library], environment: ["DEBERTAC_NUM_THREADS": "2"])
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "allocations during classify: \(output)")
@@ -57,21 +63,7 @@ import Testing
         let library = try await CompiledArtifacts.shared.library("synthetic-nli", .embedded)
         let source = BackendFixtures.scratch + "/count-text-allocations.c"
         let binary = BackendFixtures.scratch + "/count-text-allocations"
-        try """
-            #include <dlfcn.h>
-            #include <stdio.h>
-            #include <stddef.h>
-            #include "debertac.h"
-            extern void *__libc_malloc(size_t), *__libc_calloc(size_t, size_t), *__libc_realloc(void *, size_t);
-            extern void *__libc_memalign(size_t, size_t);
-            static volatile int counting, count;
-            void *malloc(size_t n) { if (counting) count++; return __libc_malloc(n); }
-            void *calloc(size_t a, size_t b) { if (counting) count++; return __libc_calloc(a, b); }
-            void *realloc(void *p, size_t n) { if (counting) count++; return __libc_realloc(p, n); }
-            void *aligned_alloc(size_t a, size_t n) { if (counting) count++; return __libc_memalign(a, n); }
-            void *memalign(size_t a, size_t n) { if (counting) count++; return __libc_memalign(a, n); }
-            int posix_memalign(void **p, size_t a, size_t n) { if (counting) count++; *p = __libc_memalign(a, n); return *p ? 0 : 12; }
-            #define LOAD(name) typeof(&name) p_##name = (typeof(&name))dlsym(lib, #name)
+        try (Self.counter + """
             int main(int argc, char **argv) {
                 void *lib = dlopen(argv[1], RTLD_NOW);
                 if (!lib) return 2;
@@ -95,7 +87,7 @@ import Testing
                 printf("%d\\n", count);
                 return 0;
             }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
+            """).write(toFile: source, atomically: true, encoding: .utf8)
         try Tools.check(["cc", "-std=gnu11", "-O1", "-I", BackendFixtures.repository + "/include", source, "-o", binary, "-ldl"])
         let output = try Tools.check([binary, library], environment: ["DEBERTAC_NUM_THREADS": "2"])
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "allocations during text calls: \(output)")

@@ -18,25 +18,7 @@ import Testing
         let reference = try run(try model.session(maxBatch: 3, maxLength: 64))
 
         let sessions = try (0..<4).map { _ in try model.session(maxBatch: 3, maxLength: 64) }
-        let results = Results(count: sessions.count)
-        let threads = sessions.enumerated().map { index, session in
-            Thread {
-                var outcome: [[[UInt32]]] = []
-                var failure: String?
-                for _ in 0..<25 {
-                    do { outcome.append(try run(session)) } catch { failure = "\(error)" }
-                }
-                results.store(index, outcome, failure)
-            }
-        }
-        threads.forEach { $0.start() }
-        results.wait()
-        for index in sessions.indices {
-            let (outcome, failure) = results.get(index)
-            #expect(failure == nil)
-            #expect(outcome.count == 25)
-            for run in outcome { #expect(run == reference, "session \(index) differs from the single-threaded run") }
-        }
+        Self.expectSameResults(sessions: sessions, rounds: 25, reference: reference, run)
     }
 
     @Test("text calls from 4 threads on 4 sessions (and debertac_tokenize on the shared model) match a single-threaded run")
@@ -52,12 +34,19 @@ import Testing
         }
         let reference = try run(try model.session(maxBatch: 4, maxLength: 64))
         let sessions = try (0..<4).map { _ in try model.session(maxBatch: 4, maxLength: 64) }
+        Self.expectSameResults(sessions: sessions, rounds: 10, reference: reference, run)
+    }
+
+    /// Runs `run` `rounds` times on each session, one thread per session, all at once, and
+    /// expects every result to equal `reference` bit for bit.
+    static func expectSameResults(sessions: [CompiledModel.Session], rounds: Int, reference: [[UInt32]],
+                                  _ run: @escaping @Sendable (CompiledModel.Session) throws -> [[UInt32]]) {
         let results = Results(count: sessions.count)
         let threads = sessions.enumerated().map { index, session in
             Thread {
                 var outcome: [[[UInt32]]] = []
                 var failure: String?
-                for _ in 0..<10 {
+                for _ in 0..<rounds {
                     do { outcome.append(try run(session)) } catch { failure = "\(error)" }
                 }
                 results.store(index, outcome, failure)
@@ -68,7 +57,7 @@ import Testing
         for index in sessions.indices {
             let (outcome, failure) = results.get(index)
             #expect(failure == nil)
-            #expect(outcome.count == 10)
+            #expect(outcome.count == rounds)
             for run in outcome { #expect(run == reference, "session \(index) differs from the single-threaded run") }
         }
     }
