@@ -34,7 +34,9 @@ public final class Tokenizer: @unchecked Sendable {
     public init(blob: [UInt8]) throws(TokenizationError) {
         self.blob = blob
         storage = UnsafeMutableRawPointer.allocate(byteCount: max(blob.count, 1), alignment: 8)
-        blob.withUnsafeBytes { storage.copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
+        blob.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { storage.copyMemory(from: base, byteCount: bytes.count) }
+        }
         var message = [CChar](repeating: 0, count: 256)
         let status = dtok_open(&view, storage, blob.count, &message, message.count)
         guard status == Int32(DTOK_OK) else {

@@ -129,3 +129,43 @@ import Testing
         #expect(Array(cut.inputIds.prefix(100)) == Array(full.inputIds.prefix(100)))
     }
 }
+
+/// A damaged blob (a corrupted .so) is refused by the encoder, or, when a flipped byte still
+/// leaves it well formed, encodes without crashing: the C side trusts nothing.
+@Suite struct DamagedBlobTests {
+    @Test func truncatedAndFlippedBlobs() throws {
+        let name = GoldenTokenizationTests.folders.first { $0.hasPrefix("userdef") } ?? GoldenTokenizationTests.folders[0]
+        let blob = try GoldenTokenizationTests.tokenizer(name).blob
+        #expect(throws: TokenizationError.self) { try Tokenizer(blob: []) }
+        for length in [1, 8, 64, 143, 144, 200, blob.count / 2, blob.count - 1] {
+            #expect(throws: TokenizationError.self, "\(length) bytes") { try Tokenizer(blob: Array(blob.prefix(length))) }
+        }
+        var generator = SeededGenerator(seed: 12)
+        var accepted = 0
+        for _ in 0..<300 {
+            var damaged = blob
+            for _ in 0..<3 {
+                // Mostly the header and section table, sometimes anywhere.
+                let index = Bool.random(using: &generator) ? Int.random(in: 0..<144, using: &generator)
+                                                           : Int.random(in: 0..<blob.count, using: &generator)
+                damaged[index] ^= UInt8.random(in: 1...255, using: &generator)
+            }
+            guard let tokenizer = try? Tokenizer(blob: damaged) else { continue }
+            accepted += 1
+            _ = try? tokenizer.encode("Hello [SEP] wörld ﬁ 日本 😀 ::<url>", pair: "a pair", maxLength: 64)
+        }
+        #expect(accepted < 300)
+    }
+}
+
+/// xorshift64*: reproducible randomness for tests.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 2_685_821_657_736_338_717
+    }
+}
