@@ -58,6 +58,10 @@ let package = Package(
                 .embedInCode("Runtime/tokenizer_unigram.c"),
                 .embedInCode("Runtime/tokenizer_text.c"),
                 .embedInCode("Runtime/tokenizer_encode.c"),
+                .embedInCode("Runtime/tokenizer_hf_text.c"),
+                .embedInCode("Runtime/tokenizer_hf_normalize.c"),
+                .embedInCode("Runtime/tokenizer_graphemes.c"),
+                .embedInCode("Runtime/tokenizer_grapheme_table.c"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),

@@ -51,6 +51,20 @@ def added_tokens(decoder, encoder):
     return sorted(rows, key=lambda r: utf8_key(r[0]))
 
 
+def json_added_tokens(tok, decoder, encoder):
+    """added_tokens() plus a sixth column, `normalized`: such a token is matched in the normalized
+    text, so its content is given as the file's normalizer writes it (AddedVocabulary normalizes it
+    too); sorted by UTF-8 bytes, raw before normalized."""
+    rows = []
+    for row in added_tokens(decoder, encoder):
+        t = decoder.get(row[1])
+        normalized = bool(t is not None and t.normalized)
+        if normalized and tok.normalizer is not None:
+            row[0] = tok.normalizer.normalize_str(row[0])
+        rows.append(row + [normalized])
+    return sorted(rows, key=lambda r: (utf8_key(r[0]), r[5]))
+
+
 def spm_expectations(folder):
     import sentencepiece.sentencepiece_model_pb2 as pb
     from transformers import DebertaV2Tokenizer
@@ -111,7 +125,7 @@ def json_expectations(folder):
         "cls_id": special["[CLS]"]["ids"][0],
         "sep_id": special["[SEP]"]["ids"][0],
         "pad_id": tok.token_to_id("[PAD]"),
-        "special_tokens": added_tokens(decoder, encoder),
+        "special_tokens": json_added_tokens(tok, decoder, encoder),
         "special_flags": {t.content: bool(t.special) for t in decoder.values()},
     }
 

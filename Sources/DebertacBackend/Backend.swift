@@ -200,6 +200,10 @@ public enum Backend {
         ("tokenizer_unigram.c", PackageResources.tokenizer_unigram_c),
         ("tokenizer_text.c", PackageResources.tokenizer_text_c),
         ("tokenizer_encode.c", PackageResources.tokenizer_encode_c),
+        ("tokenizer_hf_text.c", PackageResources.tokenizer_hf_text_c),
+        ("tokenizer_hf_normalize.c", PackageResources.tokenizer_hf_normalize_c),
+        ("tokenizer_graphemes.c", PackageResources.tokenizer_graphemes_c),
+        ("tokenizer_grapheme_table.c", PackageResources.tokenizer_grapheme_table_c),
     ]
 
     /// Writes the payload (after a header when external) and returns its digest.

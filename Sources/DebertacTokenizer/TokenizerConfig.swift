@@ -83,7 +83,7 @@ public struct TokenizerConfig: Sendable, Equatable {
     public static func load(directory: String) throws(TokenizerError) -> TokenizerConfig {
         func json(_ name: String) throws(TokenizerError) -> (JSONValue, String)? {
             let path = directory.appendingPath(name)
-            guard isRegularFile(path) else { return nil }
+            guard try tokenizerFileExists(path) else { return nil }
             return (try readJSON(path: path, limit: maximumConfigBytes), path)
         }
         return try TokenizerConfig(

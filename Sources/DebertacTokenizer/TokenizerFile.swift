@@ -6,16 +6,36 @@ import Glibc
 import Darwin
 #endif
 
-/// Whether `path` names a regular file (following symbolic links).
-func isRegularFile(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-}
-
 /// Whether `path` names a directory (following symbolic links).
 func isDirectory(_ path: String) -> Bool {
     var info = stat()
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+/// Whether a tokenizer file is at `path`: false when nothing is there, true for a regular file
+/// (following symbolic links). Anything else under that name, such as a folder, a FIFO or a
+/// symbolic link to nothing, is an error: skipping it would silently compile without the
+/// tokenizer (or its config) the folder seems to have, and opening a FIFO would block.
+func tokenizerFileExists(_ path: String) throws(TokenizerError) -> Bool {
+    var info = stat()
+    if stat(path, &info) == 0 {
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return true
+        case S_IFDIR: kind = "a folder"
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "a device"
+        }
+        throw TokenizerError.io(file: path, message: "is \(kind), expected a regular file")
+    }
+    let reason = String(cString: strerror(errno))
+    var link = stat()
+    if lstat(path, &link) == 0 {
+        throw TokenizerError.io(file: path, message: "is a symbolic link that cannot be followed: \(reason)")
+    }
+    if errno == ENOENT { return false }
+    throw TokenizerError.io(file: path, message: "cannot be examined: \(reason)")
 }
 
 /// The whole file, refused before it is copied when it is larger than `limit` bytes.

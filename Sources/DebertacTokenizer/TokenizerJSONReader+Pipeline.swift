@@ -16,31 +16,21 @@ import DebertacFrontend
 ///
 /// each possibly inside (nested) `Sequence`s. Everything else is an error naming it.
 ///
-/// The blob describes SentencePiece's pipeline, so the `tokenizers` library's own behaviour is
-/// approximated where the two differ (they agree on most text; measured with transformers'
-/// converted files: 22 of 112 hard texts differ for a lower-case + punctuation model):
-/// - `Strip` (either side) and `Replace " {2,}"` both become `removeExtraWhitespaces`, applied
-///   after the charsmap. `tokenizers` strips *before* the charsmap and with Unicode white space
-///   (U+0085 too), so e.g. a trailing U+200E, which the charsmap turns into a space, gives it one
-///   more "▁".
-/// - `Precompiled` in `tokenizers` rewrites whole graphemes with the first matching rule; the
-///   encoder applies the charsmap as SentencePiece does (longest match), e.g. 'ﾋﾟ' → 'ピ'.
-/// - `Punctuation` and Metaspace's `split` (and `WhitespaceSplit`) cut the normalized text in
-///   `tokenizers`; the encoder cuts at punctuation before normalizing ('…' stays one word) and runs
-///   the Viterbi over whole words, which differs when a word ends in a space (`a > b`).
-/// - The normalizers' order is not kept: lower-casing comes first, as in `DebertaV2Converter`.
-/// - Added tokens with `normalized: true` (the converter's `[UNK]`) are matched in the normalized
-///   text by `tokenizers` (so `[unk]` after Lowercase); the encoder matches every added token in
-///   the raw text.
-/// - Scores are f64 in `tokenizers`, f32 here (the spm values they came from).
-/// - `prepend_scheme: "first"` (prefix only the first segment between added tokens) is refused:
-///   the encoder prefixes every segment, as the slow tokenizer does.
+/// The encoder runs these under tokenizers semantics (`tokenizers`, docs/tokenizer.md,
+/// "tokenizer.json folders"), in the library's order: `Lowercase` must come first, `Strip` may come
+/// before or after `Precompiled`, `Replace` last; Metaspace's `split` (default true) is kept. The SentencePiece flags are kept as well (`removeExtraWhitespaces`
+/// for Strip/Replace), for tools that print them.
+/// - `prepend_scheme: "first"` (prefix only the first segment between added tokens) is refused.
 struct TokenizerJSONPipeline {
     var precompiledCharsmap: [UInt8] = []
     var doLowerCase = false
     var removeExtraWhitespaces = false
     var addDummyPrefix = true
     var splitByPunct = false
+    /// Strip and Replace, as the encoder runs them.
+    var tokenizers = TokenizerModel.TokenizersPipeline()
+    /// Normalizer steps seen so far, to check their order.
+    private var seenNormalizers: [String] = []
 
     /// Reads both (null `normalizer` is accepted; null `pre_tokenizer` is not, the Unigram
     /// pieces need Metaspace's "▁").
@@ -100,6 +90,13 @@ struct TokenizerJSONPipeline {
 
     private mutating func readNormalizer(_ step: JSONValue, field: String, file: String) throws(TokenizerError) {
         let type = step["type"]?.stringValue ?? "(none)"
+        defer { seenNormalizers.append(type) }
+        if type == "Lowercase", !seenNormalizers.isEmpty {
+            throw unsupported(field, "Lowercase after \(seenNormalizers.joined(separator: ", ")) is not supported, expected it first (as DebertaV2Converter writes it)", file)
+        }
+        if seenNormalizers.contains("Replace") {
+            throw unsupported(field, "normalizer \(quoted(type)) after Replace is not supported, expected Replace last", file)
+        }
         switch type {
         case "Precompiled":
             guard precompiledCharsmap.isEmpty else { throw unsupported(field, "has a second Precompiled normalizer", file) }
@@ -117,7 +114,12 @@ struct TokenizerJSONPipeline {
         case "Lowercase":
             doLowerCase = true
         case "Strip":
+            guard !seenNormalizers.contains("Strip") else { throw unsupported(field, "has a second Strip normalizer", file) }
             removeExtraWhitespaces = true
+            let reader = try FieldReader(json: step, file: file)
+            tokenizers.stripLeft = try reader.bool("strip_left") ?? true
+            tokenizers.stripRight = try reader.bool("strip_right") ?? true
+            tokenizers.stripAfterCharsmap = seenNormalizers.contains("Precompiled")
         case "Replace":
             let pattern = step["pattern"]?["Regex"]?.stringValue
             let content = step["content"]?.stringValue
@@ -125,6 +127,7 @@ struct TokenizerJSONPipeline {
                 throw unsupported(field, "normalizer 'Replace' of \((step["pattern"] ?? .null).serialized()) by \((step["content"] ?? .null).serialized()) is not supported, expected Regex ' {2,}' by ' '", file)
             }
             removeExtraWhitespaces = true
+            tokenizers.collapseSpaces = true
         default:
             throw unsupported(field, "normalizer \(quoted(type)) is not supported", file)
         }
@@ -134,6 +137,12 @@ struct TokenizerJSONPipeline {
         let replacement = step["replacement"]?.stringValue
         guard replacement == "\u{2581}" else {
             throw unsupported(field, "Metaspace replacement is \((step["replacement"] ?? .null).serialized()), expected '▁' (U+2581)", file)
+        }
+        if let split = step["split"], split != .null {
+            guard let flag = split.boolValue else {
+                throw TokenizerError.field(file: file, field: "\(field).split", message: "is a \(split.kindName), expected true or false")
+            }
+            tokenizers.metaspaceNoSplit = !flag
         }
         if let scheme = step["prepend_scheme"], scheme != .null {
             switch scheme.stringValue {

@@ -14,8 +14,10 @@ import DebertacFrontend
 ///   the id of `[PAD]` (an added token or a vocab entry);
 /// - `truncation` and `decoder` are ignored; `model_max_length` comes from a tokenizer_config.json.
 ///
-/// Piece types are not in tokenizer.json; they are inferred so that SentencePiece's rules
-/// reproduce what `tokenizers` does: the `unk_id` entry is UNKNOWN; a vocab entry that is also
+/// The model gets tokenizers semantics (`tokenizersPipeline`, docs/tokenizer.md "tokenizer.json
+/// folders"): the encoder then runs the library's pipeline, in which every vocabulary entry is
+/// matchable with its own score. Piece types are not in tokenizer.json; they are inferred for
+/// tools and for the blob's byte table: the `unk_id` entry is UNKNOWN; a vocab entry that is also
 /// a special added token (`[PAD]`, `[CLS]`, `[SEP]`) is CONTROL, since `tokenizers` only ever
 /// produces it as an added token; a non-special added token in the vocabulary (the converter's
 /// image of a USER_DEFINED piece) is USER_DEFINED; `<0xNN>` entries are BYTE when `byte_fallback`
@@ -67,9 +69,9 @@ public enum TokenizerJSONReader {
                 throw root.fail("added_tokens", "\(quoted(token.text)) is listed twice (ids \(other) and \(token.id))")
             }
             seen[token.text] = token.id
-            specialTokens.append(.init(text: token.text, id: token.id, lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord))
+            specialTokens.append(.init(text: token.text, id: token.id, lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord,
+                                       normalized: token.normalized))
         }
-        specialTokens.sort { $0.text.utf8.lexicographicallyPrecedes($1.text.utf8) }
 
         let lookup = { (text: String) -> Int32? in seen[text] ?? pieces.firstIndex { $0.text == text }.map { Int32($0) } }
         let (clsId, sepId) = try clsAndSep(root)
@@ -77,12 +79,16 @@ public enum TokenizerJSONReader {
             throw root.fail("padding", "is null and there is no '[PAD]' token, expected a pad token")
         }
 
-        let result = TokenizerModel(
+        var result = TokenizerModel(
             pieces: pieces, precompiledCharsmap: pipeline.precompiledCharsmap, addDummyPrefix: pipeline.addDummyPrefix,
             removeExtraWhitespaces: pipeline.removeExtraWhitespaces, escapeWhitespaces: true, treatWhitespaceAsSuffix: false,
             byteFallback: vocabulary.byteFallback, doLowerCase: pipeline.doLowerCase, splitByPunct: pipeline.splitByPunct,
-            unkId: Int32(vocabulary.unkId), clsId: clsId, sepId: sepId, padId: padId, specialTokens: specialTokens,
+            unkId: Int32(vocabulary.unkId), clsId: clsId, sepId: sepId, padId: padId, specialTokens: [],
             modelMaxLength: config.modelMaxLength, source: config.source.isEmpty ? path : path + ", " + config.source)
+        result.tokenizersPipeline = pipeline.tokenizers
+        // `normalized` tokens are matched in the normalized text, so their strings are normalized
+        // by the encoder's own normalizer (AddedVocabulary::refresh_added_tokens normalizes them).
+        result.specialTokens = try result.normalizingAddedTokens(specialTokens)
         try result.validate(checkingPieces: false, checkingCharsmap: false)
         return result
     }
@@ -98,6 +104,8 @@ public enum TokenizerJSONReader {
         var text: String
         var special: Bool
         var lstrip: Bool, rstrip: Bool, singleWord: Bool
+        /// Matched in the normalized text (`AddedToken.normalized`, by default `!special`).
+        var normalized: Bool
     }
 
     private static func addedTokens(_ root: FieldReader) throws(TokenizerError) -> [AddedToken] {
@@ -113,8 +121,12 @@ public enum TokenizerJSONReader {
             guard let id = element["id"]?.intValue, id >= 0, id < Int(Int32.max) else {
                 throw root.fail(field, "has no integer 'id' from 0 to \(Int32.max - 1)")
             }
-            tokens.append(AddedToken(id: Int32(id), text: token.content, special: token.special ?? false,
-                                     lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord))
+            let special = token.special ?? false
+            guard let normalized = element["normalized"].map({ $0 == .null ? !special : $0.boolValue }) ?? !special else {
+                throw root.fail(field, "has 'normalized' that is not true or false")
+            }
+            tokens.append(AddedToken(id: Int32(id), text: token.content, special: special,
+                                     lstrip: token.lstrip, rstrip: token.rstrip, singleWord: token.singleWord, normalized: normalized))
         }
         return tokens
     }

@@ -15,16 +15,27 @@ extension TokenizerModel {
         let file: String
         var isJSON: Bool?
         if isDirectory(path) {
-            guard let name = folderCandidates.first(where: { isRegularFile(path.appendingPath($0)) }) else { return nil }
+            // The first name that is there; one that is there but not a file is an error, not skipped.
+            var found: String?
+            for name in folderCandidates where try tokenizerFileExists(path.appendingPath(name)) {
+                found = name
+                break
+            }
+            guard let name = found else { return nil }
             file = path.appendingPath(name)
             isJSON = name == "tokenizer.json"
         } else {
-            guard isRegularFile(path) else { throw TokenizerError.notFound(path: path, message: "no such file or folder") }
+            guard try tokenizerFileExists(path) else { throw TokenizerError.notFound(path: path, message: "no such file or folder") }
             file = path
         }
         let config = try TokenizerConfig.load(directory: file.parentDirectory)
-        // The larger limit first; each reader then applies its own.
-        let bytes = try readFileBytes(path: file, limit: max(SentencePieceModelReader.maximumFileBytes, TokenizerJSONReader.maximumFileBytes))
+        // The reader's own limit when the name says which; else the larger one, then each reader applies its own.
+        let limit = switch isJSON {
+        case true?: TokenizerJSONReader.maximumFileBytes
+        case false?: SentencePieceModelReader.maximumFileBytes
+        case nil: max(SentencePieceModelReader.maximumFileBytes, TokenizerJSONReader.maximumFileBytes)
+        }
+        let bytes = try readFileBytes(path: file, limit: limit)
         if isJSON == nil {
             if TokenizerJSONReader.looksLikeJSON(bytes) {
                 isJSON = true

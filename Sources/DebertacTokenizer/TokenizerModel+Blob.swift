@@ -20,11 +20,14 @@ enum TokenizerBlob {
     enum Flag: UInt32 {
         case addDummyPrefix = 1, removeExtraWhitespaces = 2, escapeWhitespaces = 4, treatWhitespaceAsSuffix = 8
         case byteFallback = 16, doLowerCase = 32, splitByPunct = 64
+        /// Tokenizers semantics, and the steps of its normalizer (only with it).
+        case tokenizersSemantics = 128, stripLeft = 256, stripRight = 512, collapseSpaces = 1024, stripAfterCharsmap = 2048
+        case metaspaceNoSplit = 4096
     }
 
     /// Special-token flag bits.
     enum TokenFlag: UInt32 {
-        case lstrip = 1, rstrip = 2, singleWord = 4
+        case lstrip = 1, rstrip = 2, singleWord = 4, normalized = 8
     }
 
     /// SentencePiece's unigram `Model` constructor starts `max_score_` at C's FLT_MIN.
@@ -44,6 +47,13 @@ extension TokenizerModel {
             (escapeWhitespaces, .escapeWhitespaces), (treatWhitespaceAsSuffix, .treatWhitespaceAsSuffix),
             (byteFallback, .byteFallback), (doLowerCase, .doLowerCase), (splitByPunct, .splitByPunct),
         ] where isSet { flags |= flag.rawValue }
+        if let pipeline = tokenizersPipeline {
+            for (isSet, flag) in [
+                (true, TokenizerBlob.Flag.tokenizersSemantics), (pipeline.stripLeft, .stripLeft), (pipeline.stripRight, .stripRight),
+                (pipeline.collapseSpaces, .collapseSpaces), (pipeline.stripAfterCharsmap, .stripAfterCharsmap),
+                (pipeline.metaspaceNoSplit, .metaspaceNoSplit),
+            ] where isSet { flags |= flag.rawValue }
+        }
 
         let sections = blobSections()
         var out = BlobWriter()
@@ -81,27 +91,34 @@ extension TokenizerModel {
         return out.bytes
     }
 
-    /// min and max score over NORMAL pieces, from FLT_MAX and FLT_MIN (SentencePiece's unigram `Model`).
+    /// min and max score over NORMAL pieces, from FLT_MAX and FLT_MIN (SentencePiece's unigram
+    /// `Model`); under tokenizers semantics over every piece (unigram/model.rs, `Unigram::from`).
     var scoreRange: (min: Float, max: Float) {
         var minScore = TokenizerBlob.initialMinScore, maxScore = TokenizerBlob.initialMaxScore
-        for piece in pieces where piece.type == .normal {
+        for piece in pieces where piece.type == .normal || tokenizersPipeline != nil {
             minScore = Swift.min(minScore, piece.score)
             maxScore = Swift.max(maxScore, piece.score)
         }
         return (minScore, maxScore)
     }
 
-    /// Bytes of the longest NORMAL, USER_DEFINED or UNUSED piece (0 when there is none).
+    /// Bytes of the longest matchable piece (0 when there is none).
     var maxMatchablePieceBytes: Int {
-        pieces.lazy.filter { TokenizerModel.isMatchable($0.type) }.map(\.text.utf8.count).max() ?? 0
+        matchableIndex.lazy.map { self.pieces[Int($0)].text.utf8.count }.max() ?? 0
     }
 
-    /// Ids of the matchable pieces, sorted by their UTF-8 bytes (a prefix before its extensions).
+    /// Ids of the matchable pieces, sorted by their UTF-8 bytes (a prefix before its extensions):
+    /// NORMAL, USER_DEFINED and UNUSED pieces; under tokenizers semantics every piece, the last id
+    /// of a text given twice (the library's `token_to_ids` map keeps the last).
     var matchableIndex: [UInt32] {
         let utf8 = pieces.map { Array($0.text.utf8) }
-        return pieces.indices.filter { TokenizerModel.isMatchable(pieces[$0].type) }
-            .sorted { utf8[$0].lexicographicallyPrecedes(utf8[$1]) }
-            .map { UInt32($0) }
+        var ids = pieces.indices.filter { tokenizersPipeline != nil || TokenizerModel.isMatchable(pieces[$0].type) }
+        if tokenizersPipeline != nil {
+            var last: [String: Int] = [:]
+            for id in ids { last[pieces[id].text] = id }
+            ids = ids.filter { last[pieces[$0].text] == $0 }
+        }
+        return ids.sorted { utf8[$0].lexicographicallyPrecedes(utf8[$1]) }.map { UInt32($0) }
     }
 
     /// The 10 sections, in table order.
@@ -133,6 +150,7 @@ extension TokenizerModel {
             if token.lstrip { tokenFlags |= TokenizerBlob.TokenFlag.lstrip.rawValue }
             if token.rstrip { tokenFlags |= TokenizerBlob.TokenFlag.rstrip.rawValue }
             if token.singleWord { tokenFlags |= TokenizerBlob.TokenFlag.singleWord.rawValue }
+            if token.normalized { tokenFlags |= TokenizerBlob.TokenFlag.normalized.rawValue }
             let text = Array(token.text.utf8)
             specials.i32(token.id)
             specials.u32(tokenFlags)
@@ -158,7 +176,7 @@ extension TokenizerModel {
         }
         var punctuation = BlobWriter()
         if splitByPunct {
-            let ranges = UnicodeTables.punctuationRanges
+            let ranges = tokenizersPipeline == nil ? UnicodeTables.punctuationRanges : UnicodeTables.tokenizersPunctuationRanges
             punctuation.u32(UInt32(ranges.count))
             for range in ranges {
                 punctuation.u32(range.lowerBound)

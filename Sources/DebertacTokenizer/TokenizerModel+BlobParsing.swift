@@ -11,7 +11,9 @@ extension TokenizerModel {
         let version = reader.u32(8)
         guard version == TokenizerBlob.version else { throw reader.malformed(8, "format version \(version), expected \(TokenizerBlob.version)") }
         let flags = reader.u32(12)
-        guard flags < 1 << 7 else { throw reader.malformed(12, "unknown flags 0x\(String(flags, radix: 16))") }
+        guard flags < 1 << 13, flags < 1 << 8 || flags & TokenizerBlob.Flag.tokenizersSemantics.rawValue != 0 else {
+            throw reader.malformed(12, "unknown flags 0x\(String(flags, radix: 16))")
+        }
         let flag = { (f: TokenizerBlob.Flag) in flags & f.rawValue != 0 }
         let pieceCount = Int(reader.u32(16))
         guard pieceCount >= 1, pieceCount <= TokenizerModel.maximumPieces else {
@@ -72,6 +74,15 @@ extension TokenizerModel {
             byteFallback: flag(.byteFallback), doLowerCase: flag(.doLowerCase), splitByPunct: flag(.splitByPunct),
             unkId: reader.i32(20), clsId: reader.i32(24), sepId: reader.i32(28), padId: reader.i32(32),
             specialTokens: specialTokens, modelMaxLength: maxLength == 0 ? nil : Int32(maxLength), source: source)
+        if flag(.tokenizersSemantics) {
+            var pipeline = TokenizersPipeline()
+            pipeline.stripLeft = flag(.stripLeft)
+            pipeline.stripRight = flag(.stripRight)
+            pipeline.collapseSpaces = flag(.collapseSpaces)
+            pipeline.stripAfterCharsmap = flag(.stripAfterCharsmap)
+            pipeline.metaspaceNoSplit = flag(.metaspaceNoSplit)
+            tokenizersPipeline = pipeline
+        }
         if !precompiledCharsmap.isEmpty {
             try PrecompiledCharsmap.validate(precompiledCharsmap, file: source, offset: sections[6].lowerBound)
         }
@@ -127,7 +138,7 @@ private struct BlobReader {
         for index in 0..<count {
             let entry = entries + index * TokenizerBlob.entrySize
             let flags = u32(entry + 4), offset = Int(u32(entry + 8)), length = Int(u32(entry + 12))
-            guard flags < 8 else { throw malformed(entry + 4, "special token \(index) has flags 0x\(String(flags, radix: 16)), expected bits 0-2 only") }
+            guard flags < 16 else { throw malformed(entry + 4, "special token \(index) has flags 0x\(String(flags, radix: 16)), expected bits 0-3 only") }
             guard offset + length <= strings.count else {
                 throw malformed(entry + 8, "special token \(index) at \(offset) of \(length) bytes runs past its \(strings.count) bytes of strings")
             }
@@ -135,7 +146,8 @@ private struct BlobReader {
             guard let text = String(validating: bytes[range], as: UTF8.self) else {
                 throw malformed(range.lowerBound, "special token \(index) is not valid UTF-8")
             }
-            tokens.append(.init(text: text, id: i32(entry), lstrip: flags & 1 != 0, rstrip: flags & 2 != 0, singleWord: flags & 4 != 0))
+            tokens.append(.init(text: text, id: i32(entry), lstrip: flags & 1 != 0, rstrip: flags & 2 != 0, singleWord: flags & 4 != 0,
+                                normalized: flags & 8 != 0))
         }
         return tokens
     }

@@ -45,15 +45,43 @@ public struct TokenizerModel: Sendable, Equatable {
         public var lstrip: Bool
         public var rstrip: Bool
         public var singleWord: Bool
+        /// Tokenizers semantics only: matched in the normalized text, and `text` is normalized
+        /// (the tokenizers library's `AddedToken.normalized`).
+        public var normalized: Bool
 
         /// A special token; the matching options default to false.
-        public init(text: String, id: Int32, lstrip: Bool = false, rstrip: Bool = false, singleWord: Bool = false) {
+        public init(text: String, id: Int32, lstrip: Bool = false, rstrip: Bool = false, singleWord: Bool = false,
+                    normalized: Bool = false) {
             self.text = text
             self.id = id
             self.lstrip = lstrip
             self.rstrip = rstrip
             self.singleWord = singleWord
+            self.normalized = normalized
         }
+
+        /// The blob's order: by text bytewise, then raw before normalized.
+        func precedes(_ other: SpecialToken) -> Bool {
+            text == other.text ? !normalized && other.normalized : text.utf8.lexicographicallyPrecedes(other.text.utf8)
+        }
+    }
+
+    /// The tokenizers library's reading of a tokenizer.json (docs/tokenizer.md, "tokenizer.json
+    /// folders") instead of sentencepiece's: which steps its normalizer has besides `Lowercase`
+    /// (`doLowerCase`) and `Precompiled` (the charsmap), `Punctuation` being `splitByPunct` and
+    /// Metaspace's `prepend_scheme` `addDummyPrefix`.
+    public struct TokenizersPipeline: Sendable, Equatable {
+        /// `Strip` on either side, with Rust's `char::is_whitespace`.
+        public var stripLeft = false, stripRight = false
+        /// `Strip` comes after `Precompiled` (else before it).
+        public var stripAfterCharsmap = false
+        /// `Replace(" {2,}", " ")`, after the other steps.
+        public var collapseSpaces = false
+        /// Metaspace's `split: false` (a pre-token is one word; the default splits before every '▁').
+        public var metaspaceNoSplit = false
+
+        /// A pipeline with no Strip and no Replace.
+        public init() {}
     }
 
     /// The SentencePiece pieces, in id order.
@@ -73,6 +101,8 @@ public struct TokenizerModel: Sendable, Equatable {
     public var modelMaxLength: Int32?
     /// The file(s) the model was read from, for messages.
     public var source: String
+    /// Tokenizers semantics when set (tokenizer.json folders), sentencepiece + transformers when nil.
+    public var tokenizersPipeline: TokenizersPipeline?
 
     /// 1 + the largest id the tokenizer can produce (pieces and special tokens).
     public var vocabLimit: Int32 {
@@ -172,7 +202,10 @@ extension TokenizerModel {
             guard token.id >= 0, token.id < Int32.max else {
                 throw fail("special tokens", "token \(quoted(token.text)) has id \(token.id), expected 0 to \(Int32.max - 1)")
             }
-            if index > 0, !specialTokens[index - 1].text.utf8.lexicographicallyPrecedes(token.text.utf8) {
+            if token.normalized, tokenizersPipeline == nil {
+                throw fail("special tokens", "token \(quoted(token.text)) is normalized, which needs tokenizers semantics")
+            }
+            if index > 0, !specialTokens[index - 1].precedes(token) {
                 throw fail("special tokens", "token \(quoted(token.text)) is listed twice or out of order, expected unique texts sorted bytewise")
             }
         }

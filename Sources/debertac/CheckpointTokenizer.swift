@@ -33,6 +33,15 @@ enum CheckpointTokenizer {
         return tokenizer
     }
 
+    /// Throws unless every id the tokenizer can produce is a row of the model's word
+    /// embeddings (`vocab_size`): a tokenizer from another model would index past them.
+    static func checkFits(_ encoder: Tokenizer, source: String, vocabSize: Int) throws {
+        guard encoder.vocabLimit <= vocabSize else {
+            throw TokenizerLookupError(message: "the tokenizer '\(source)' produces ids up to \(encoder.vocabLimit - 1), "
+                                       + "but the model's vocab_size is \(vocabSize)")
+        }
+    }
+
     /// The checkpoint's config.json (in the folder, or beside the weights file), nil when absent.
     static func config(model: String) throws -> DebertaConfig? {
         let path = (isDirectory(model) ? model : directoryName(model)) + "/config.json"

@@ -133,10 +133,7 @@ struct CompileCommand: ParsableCommand {
             return nil
         }
         let encoder = try Tokenizer(model: tokenizerModel)
-        guard encoder.vocabLimit <= config.vocabSize else {
-            throw TokenizerLookupError(message: "the tokenizer '\(tokenizerModel.source)' produces ids up to \(encoder.vocabLimit - 1), "
-                                       + "but the model's vocab_size is \(config.vocabSize)")
-        }
+        try CheckpointTokenizer.checkFits(encoder, source: tokenizerModel.source, vocabSize: config.vocabSize)
         if !quiet { printError("debertac: tokenizer \(tokenizerModel.source): \(tokenizerModel.pieces.count) pieces, \(byteCount(encoder.blob.count))") }
         let info: JSONValue = .object([
             (key: "source", value: .string(tokenizerModel.source)),

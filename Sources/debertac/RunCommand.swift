@@ -87,7 +87,9 @@ struct RunCommand: ParsableCommand {
             return
         }
         let checkpoint = try Checkpoint.load(path: model, configPath: config)
-        let encoder = try Tokenizer(model: try CheckpointTokenizer.require(model: model, override: tokenizer))
+        let tokenizerModel = try CheckpointTokenizer.require(model: model, override: tokenizer)
+        let encoder = try Tokenizer(model: tokenizerModel)
+        try CheckpointTokenizer.checkFits(encoder, source: tokenizerModel.source, vocabSize: checkpoint.config.vocabSize)
         let maxLength = min(request.maxLength ?? checkpoint.config.maxPositionEmbeddings, checkpoint.config.maxPositionEmbeddings)
         var rows: [Tokenizer.Encoding] = []
         for (i, text) in request.texts.enumerated() {

@@ -44,8 +44,12 @@ struct TokenizeCommand: ParsableCommand {
                 }
                 pad = padId(compiled)
             } else {
-                let tokenizer = try Tokenizer(model: try CheckpointTokenizer.require(model: model, override: tokenizer))
-                let maxLength = try request.maxLength ?? defaultMaxLength(model: model, tokenizer: tokenizer)
+                let tokenizerModel = try CheckpointTokenizer.require(model: model, override: tokenizer)
+                let tokenizer = try Tokenizer(model: tokenizerModel)
+                // In a checkpoint folder the ids are for its model: they must fit its vocabulary.
+                let config = try CheckpointTokenizer.config(model: model)
+                if let config { try CheckpointTokenizer.checkFits(tokenizer, source: tokenizerModel.source, vocabSize: config.vocabSize) }
+                let maxLength = try request.maxLength ?? defaultMaxLength(model: model, config: config, tokenizer: tokenizer)
                 for (i, text) in request.texts.enumerated() {
                     let encoding = try tokenizer.encode(text, pair: request.pairs?[i], maxLength: maxLength)
                     rows.append((encoding.inputIds, encoding.tokenTypeIds))
@@ -75,10 +79,10 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// The model's longest sequence (config.json's max_position_embeddings) when the checkpoint has a
-/// config, else the tokenizer's model_max_length.
-func defaultMaxLength(model: String, tokenizer: Tokenizer) throws -> Int {
-    if let config = try CheckpointTokenizer.config(model: model) { return config.maxPositionEmbeddings }
+/// The model's longest sequence (`config`, the checkpoint's config.json, max_position_embeddings)
+/// when the checkpoint has one, else the tokenizer's model_max_length.
+func defaultMaxLength(model: String, config: DebertaConfig?, tokenizer: Tokenizer) throws -> Int {
+    if let config { return config.maxPositionEmbeddings }
     if let length = tokenizer.modelMaxLength { return length }
     throw TextInputError("'max_length' is needed: '\(model)' has no config.json and its tokenizer no model_max_length")
 }

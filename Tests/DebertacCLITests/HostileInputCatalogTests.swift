@@ -43,6 +43,8 @@ import Testing
         }
     }
 
+    /// Every checkpoint case; the tokenizer cases (spm.model, tokenizer.json and their config
+    /// files beside a valid checkpoint) are `tokenizerCases`, in HostileInputCatalogTests+Tokenizers.swift.
     static let cases: [Case] = safetensorsCases + zipCases + pickleCases + legacyCases + configCases
 
     @Test(arguments: cases)
@@ -85,19 +87,21 @@ import Testing
         let stderr: String
     }
 
-    /// Runs the built `debertac`, killing it after `timeout` seconds (a hang is a failure,
-    /// not a stuck test run). Output goes through files, so no pipe can fill up.
-    static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
+    /// Runs the built `debertac` with `stdin` (else nothing) as standard input, killing it after
+    /// `timeout` seconds (a hang is a failure, not a stuck test run). Input and output go
+    /// through files, so no pipe can fill up.
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: Double = 60) throws -> Outcome {
         let scratch = try Scratch()
-        let out = scratch.path + "/stdout", err = scratch.path + "/stderr"
-        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
+        let out = scratch.path + "/stdout", err = scratch.path + "/stderr", input = scratch.path + "/stdin"
+        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil),
+              FileManager.default.createFile(atPath: input, contents: Data((stdin ?? "").utf8)) else {
             throw CocoaError(.fileWriteUnknown)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: CommandRunner.root)
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         try process.run()

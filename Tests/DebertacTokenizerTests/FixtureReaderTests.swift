@@ -33,7 +33,8 @@ import Testing
         }
         let specials = (expect["special_tokens"]?.arrayValue ?? []).compactMap { row -> TokenizerModel.SpecialToken? in
             guard let r = row.arrayValue, let text = r[0].stringValue, let id = r[1].intValue else { return nil }
-            return .init(text: text, id: Int32(id), lstrip: r[2].boolValue ?? false, rstrip: r[3].boolValue ?? false, singleWord: r[4].boolValue ?? false)
+            return .init(text: text, id: Int32(id), lstrip: r[2].boolValue ?? false, rstrip: r[3].boolValue ?? false, singleWord: r[4].boolValue ?? false,
+                         normalized: r.count > 5 ? r[5].boolValue ?? false : false)
         }
         #expect(model.specialTokens == specials)
         if expect["format"]?.stringValue == "spm.model" {
@@ -104,6 +105,41 @@ import Testing
         #expect(try TokenizerModel.load(path: folder.path) == nil)
         #expect(throws: TokenizerError.notFound(path: folder.path + "/nope", message: "no such file or folder")) {
             _ = try TokenizerModel.load(path: folder.path + "/nope")
+        }
+    }
+
+    /// A tokenizer name that is there but is not a regular file is an error, not skipped (which
+    /// would compile an ids-only model, or one without its config, and a FIFO would block).
+    @Test func namesThatAreNotFilesAreErrors() throws {
+        let folder = try ScratchFolder()
+        try folder.write("tokenizer.json", try TokenizerFixtures.bytes(TokenizerFixtures.folder("tokjson-lower-punct") + "/tokenizer.json"))
+        try FileManager.default.createDirectory(atPath: folder.path + "/spm.model", withIntermediateDirectories: false)
+        #expect(throws: TokenizerError.io(file: folder.path + "/spm.model", message: "is a folder, expected a regular file")) {
+            _ = try TokenizerModel.load(path: folder.path)
+        }
+        try FileManager.default.removeItem(atPath: folder.path + "/spm.model")
+        try FileManager.default.createSymbolicLink(atPath: folder.path + "/spm.model", withDestinationPath: "nowhere")
+        #expect(throws: TokenizerError.io(file: folder.path + "/spm.model", message: "is a symbolic link that cannot be followed: No such file or directory")) {
+            _ = try TokenizerModel.load(path: folder.path)
+        }
+        try FileManager.default.removeItem(atPath: folder.path + "/spm.model")
+        #expect(mkfifo(folder.path + "/tokenizer_config.json", 0o644) == 0)
+        #expect(throws: TokenizerError.io(file: folder.path + "/tokenizer_config.json", message: "is a FIFO, expected a regular file")) {
+            _ = try TokenizerModel.load(path: folder.path)
+        }
+        #expect(throws: TokenizerError.io(file: folder.path + "/tokenizer_config.json", message: "is a FIFO, expected a regular file")) {
+            _ = try TokenizerModel.load(path: folder.path + "/tokenizer_config.json")
+        }
+    }
+
+    /// A file the folder names spm.model gets that reader's limit (64 MiB), not tokenizer.json's
+    /// (256 MiB), before anything is copied.
+    @Test func spmModelHasItsOwnSizeLimit() throws {
+        let folder = try ScratchFolder()
+        let path = folder.path + "/spm.model"
+        #expect(FileManager.default.createFile(atPath: path, contents: nil) && truncate(path, off_t(SentencePieceModelReader.maximumFileBytes + 1)) == 0)
+        #expect(throws: TokenizerError.tooLarge(file: path, size: SentencePieceModelReader.maximumFileBytes + 1, limit: SentencePieceModelReader.maximumFileBytes)) {
+            _ = try TokenizerModel.load(path: folder.path)
         }
     }
 

@@ -70,7 +70,10 @@ int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, siz
     t->max_score = dtok_f32(b + 44);
     t->max_piece_bytes = dtok_u32(b + 48);
     t->model_max_length = dtok_u32(b + 56);
-    if (t->flags >> 7) return fail(error, error_size, "tokenizer blob: unknown flags 0x%x", t->flags);
+    if (t->flags >> 13) return fail(error, error_size, "tokenizer blob: unknown flags 0x%x", t->flags);
+    const int tokenizers = (t->flags & DTOK_TOKENIZERS_SEMANTICS) != 0;
+    if (!tokenizers && (t->flags >> 8))
+        return fail(error, error_size, "tokenizer blob: flags 0x%x need tokenizers semantics (bit 7)", t->flags);
     if (dtok_u32(b + 60) != NUM_SECTIONS)
         return fail(error, error_size, "tokenizer blob: %u sections, expected %d", dtok_u32(b + 60), NUM_SECTIONS);
     if (t->num_pieces == 0 || t->num_pieces > DTOK_MAX_PIECES)
@@ -131,7 +134,8 @@ int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, siz
         uint32_t id = dtok_u32(t->matchable + 4 * i);
         if (id >= np) return fail(error, error_size, "tokenizer blob: matchable entry %u is not a piece", i);
         uint8_t type = t->types[id];
-        if (type != DTOK_NORMAL && type != DTOK_USER_DEFINED && type != DTOK_UNUSED)
+        /* the tokenizers library's Unigram matches every vocabulary entry */
+        if (!tokenizers && type != DTOK_NORMAL && type != DTOK_USER_DEFINED && type != DTOK_UNUSED)
             return fail(error, error_size, "tokenizer blob: matchable piece %u has type %u", id, type);
         uint32_t n = dtok_piece_length(t, id);
         if (n == 0 || n > t->max_piece_bytes)
@@ -177,7 +181,8 @@ int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, siz
         dtok_entry e = dtok_entry_at(t->specials, i);
         if (e.id_or_codepoint < 0 || (uint32_t)e.id_or_codepoint >= t->vocab_limit)
             return fail(error, error_size, "tokenizer blob: special token %u has id %d", i, e.id_or_codepoint);
-        if (e.flags >> 3) return fail(error, error_size, "tokenizer blob: special token %u has flags 0x%x", i, e.flags);
+        if (e.flags >> (tokenizers ? 4 : 3))
+            return fail(error, error_size, "tokenizer blob: special token %u has flags 0x%x", i, e.flags);
     }
     /* 8: lowercase map, sorted by code point. */
     status = check_entries(section[8], length[8], &t->num_lowercase, &t->lowercase_strings, &t->lowercase_strings_size,

@@ -5,7 +5,8 @@
  * `truncate_sequences` does.
  *
  * Scratch, carved in this order (each part 8-byte aligned): the lowercased text (largest of the
- * two, only with do_lower_case), the ids of A, the ids of B, the normalized word, the Viterbi path.
+ * two, only with do_lower_case), the ids of A, the ids of B, the normalized word, the Viterbi path
+ * (tokenizers semantics: the normalized segment, the word, the path).
  * Sizes come from an exact measuring walk over the texts, so the caller can grow its scratch to
  * what these texts need and call again.
  */
@@ -54,6 +55,55 @@ static void truncate(size_t *a, size_t *b, int has_pair, size_t max_length, int 
     *b -= from_b < *b ? from_b : *b;
 }
 
+/* Sequence lengths after the tokenizers library's truncation (tokenizers/src/utils/truncation.rs,
+ * `truncate_encodings`, called by `TokenizerImpl::post_process` with max_length minus the special
+ * tokens). The longer sequence keeps the odd token, B on a tie (transformers gives it to A). */
+static void truncate_tokenizers(size_t *a, size_t *b, int has_pair, size_t max_length, int strategy) {
+    size_t budget = max_length - (has_pair ? 3 : 2); /* max_length >= the specials (checked) */
+    if (budget == 0) {
+        *a = *b = 0;
+        return;
+    }
+    size_t total = *a + *b;
+    if (total <= budget) return;
+    size_t remove = total - budget;
+    if (strategy == DTOK_ONLY_FIRST || !has_pair) {
+        if (*a > remove) *a -= remove; /* tokenizers fails with SequenceTooShort here; left uncut, as above */
+        return;
+    }
+    size_t n1 = *a, n2 = *b;
+    int swap = n1 > n2;
+    if (swap) {
+        n1 = *b;
+        n2 = *a;
+    }
+    if (n1 > budget) n2 = n1;
+    else n2 = n1 > budget - n1 ? n1 : budget - n1;
+    if (n1 + n2 > budget) {
+        n1 = budget / 2;
+        n2 = n1 + budget % 2;
+    }
+    if (swap) {
+        size_t x = n1;
+        n1 = n2;
+        n2 = x;
+    }
+    if (*a > n1) *a = n1;
+    if (*b > n2) *b = n2;
+}
+
+/* The longest word under tokenizers semantics for a segment (normalized bytes) of `segment`
+ * bytes: the segment and a 3-byte '▁'; without Metaspace's split every space becomes 3 bytes. */
+static size_t hf_longest_word(const dtok_tokenizer *t, size_t segment) {
+    return (t->flags & DTOK_METASPACE_NO_SPLIT) ? 3 * segment + 3 : segment + 3;
+}
+
+/* Scratch under tokenizers semantics: the segment, the word and the Viterbi path over the word. */
+static size_t hf_word_scratch(const dtok_tokenizer *t, size_t segment) {
+    size_t word = hf_longest_word(t, segment);
+    return align8(segment + 8) + align8(word + 8) + sizeof(dtok_path_node) * (word + 1);
+}
+
 size_t dtok_scratch_bound(const dtok_tokenizer *t, size_t text_length, size_t pair_length) {
     /* Lowercasing turns a byte into at most max_target bytes. Each normalization step consumes at
      * least one byte and writes at most max_target bytes, each space as 3 (U+2581), and every
@@ -64,7 +114,50 @@ size_t dtok_scratch_bound(const dtok_tokenizer *t, size_t text_length, size_t pa
     size_t lowered = lowercasing ? longest * t->max_target_bytes : longest;
     size_t normalized = lowered * (3 * (size_t)t->max_target_bytes + 3) + 3;
     size_t ids = align8(4 * (normalized + lowered + 1));
+    if (t->flags & DTOK_TOKENIZERS_SEMANTICS) {
+        /* The charsmap writes at most max_target bytes per input byte; ids are at most 4 per
+         * normalized byte plus one per special token. */
+        size_t segment = lowered * (size_t)t->max_target_bytes;
+        ids = align8(4 * (4 * segment + longest + 1));
+        return (lowercasing ? align8(lowered) : 0) + 2 * ids + hf_word_scratch(t, segment);
+    }
     return (lowercasing ? align8(lowered) : 0) + 2 * ids + align8(normalized + 8) + sizeof(dtok_path_node) * (normalized + 1);
+}
+
+static int emit(const dtok_tokenizer *t, const dtok_ids *a, size_t na, const dtok_ids *b, size_t nb, int32_t *ids,
+                int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size);
+
+/* dtok_encode under tokenizers semantics, once the texts are checked and `lowered` bytes of
+ * scratch are reserved for the lowercased text. */
+static int encode_tokenizers(const dtok_tokenizer *t, const unsigned char *a_text, size_t a_length, const unsigned char *b_text,
+                             size_t b_length, int32_t max_length, int strategy, unsigned char *base, size_t lowered,
+                             size_t scratch_size, size_t *scratch_needed, int32_t *ids, int32_t *type_ids, int32_t capacity,
+                             int32_t *length, char *error, size_t error_size) {
+    dtok_measure ma, mb;
+    dtok_hf_text_measure(t, a_text, a_length, base, &ma);
+    if (b_text) dtok_hf_text_measure(t, b_text, b_length, base, &mb);
+    else memset(&mb, 0, sizeof mb);
+    size_t ids_a = align8(4 * (4 * ma.normalized + ma.specials + 1));
+    size_t ids_b = align8(4 * (4 * mb.normalized + mb.specials + 1));
+    size_t segment = ma.longest_word > mb.longest_word ? ma.longest_word : mb.longest_word;
+    if (hf_longest_word(t, segment) >= INT32_MAX) /* Viterbi positions are 32-bit */
+        return fail(error, error_size, DTOK_INVALID_ARGUMENT, "a piece of the text normalizes to %zu bytes, more than 2^31", segment);
+    size_t need = lowered + ids_a + ids_b + hf_word_scratch(t, segment);
+    if (scratch_size < need) {
+        if (scratch_needed) *scratch_needed = need;
+        return fail(error, error_size, DTOK_NEED_SCRATCH, "the tokenizer needs %zu bytes of scratch", need);
+    }
+    dtok_ids a = {.data = (int32_t *)(base + lowered), .capacity = ids_a / 4};
+    dtok_ids b = {.data = (int32_t *)(base + lowered + ids_a), .capacity = ids_b / 4};
+    unsigned char *rest = base + lowered + ids_a + ids_b;
+    dtok_buffer seg = {.data = rest, .capacity = align8(segment + 8)};
+    dtok_buffer word = {.data = rest + seg.capacity, .capacity = align8(hf_longest_word(t, segment) + 8)};
+    void *path = rest + seg.capacity + word.capacity;
+    dtok_hf_text_encode(t, a_text, a_length, base, &seg, &word, path, &a);
+    if (b_text) dtok_hf_text_encode(t, b_text, b_length, base, &seg, &word, path, &b);
+    size_t na = a.length, nb = b.length;
+    truncate_tokenizers(&na, &nb, b_text != NULL, (size_t)max_length, strategy);
+    return emit(t, &a, na, b_text ? &b : NULL, nb, ids, type_ids, capacity, length, error, error_size);
 }
 
 int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, const char *pair, size_t pair_length,
@@ -100,7 +193,11 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
         if (scratch_needed) *scratch_needed = dtok_scratch_bound(t, text_length, pair_length);
         return fail(error, error_size, DTOK_NEED_SCRATCH, "the tokenizer needs %zu bytes of scratch", lowered);
     }
+    const int tokenizers = (t->flags & DTOK_TOKENIZERS_SEMANTICS) != 0;
     dtok_measure ma, mb;
+    if (tokenizers) return encode_tokenizers(t, a_text, text_length, has_pair ? b_text : NULL, pair_length, max_length, strategy,
+                                             base, lowered, scratch_size, scratch_needed, ids, type_ids, capacity, length, error,
+                                             error_size);
     dtok_text_measure(t, a_text, text_length, base, &ma);
     if (has_pair) dtok_text_measure(t, b_text, pair_length, base, &mb);
     else memset(&mb, 0, sizeof mb);
@@ -123,7 +220,15 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
 
     size_t na = a.length, nb = b.length;
     truncate(&na, &nb, has_pair, (size_t)max_length, strategy);
-    size_t total = na + nb + (size_t)specials;
+    return emit(t, &a, na, has_pair ? &b : NULL, nb, ids, type_ids, capacity, length, error, error_size);
+}
+
+/* [CLS] A [SEP] (B [SEP]) with A and B cut to na and nb ids. */
+static int emit(const dtok_tokenizer *t, const dtok_ids *a, size_t na, const dtok_ids *b, size_t nb, int32_t *ids,
+                int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size) {
+    const int has_pair = b != NULL;
+    const size_t specials = has_pair ? 3 : 2;
+    size_t total = na + nb + specials;
     if (total > INT32_MAX) return fail(error, error_size, DTOK_INVALID_ARGUMENT, "the text gives more than 2^31 tokens");
     *length = (int32_t)total;
     size_t k = 0;
@@ -136,10 +241,10 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
         k++;                                    \
     } while (0)
     EMIT(t->cls_id, 0);
-    for (size_t i = 0; i < na; i++) EMIT(a.data[i], 0);
+    for (size_t i = 0; i < na; i++) EMIT(a->data[i], 0);
     EMIT(t->sep_id, 0);
     if (has_pair) {
-        for (size_t i = 0; i < nb; i++) EMIT(b.data[i], 1);
+        for (size_t i = 0; i < nb; i++) EMIT(b->data[i], 1);
         EMIT(t->sep_id, 1);
     }
 #undef EMIT

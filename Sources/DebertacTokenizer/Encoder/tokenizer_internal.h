@@ -77,6 +77,14 @@ static inline int dtok_decode(const unsigned char *s, size_t n, uint32_t *codepo
 /* Offset of the first byte that is not valid UTF-8, or n when all are. */
 DTOK_HIDDEN size_t dtok_utf8_invalid_at(const unsigned char *s, size_t n);
 
+/* Bytes of the extended grapheme cluster (UAX #29) that starts s (n > 0, valid UTF-8), as the
+ * Rust unicode-segmentation crate cuts it (tokenizer_graphemes.c). */
+DTOK_HIDDEN size_t dtok_grapheme_length(const unsigned char *s, size_t n);
+/* The generated property table behind it (tokenizer_grapheme_table.c). */
+DTOK_HIDDEN extern const uint32_t dtok_grapheme_ranges;
+DTOK_HIDDEN extern const uint32_t dtok_grapheme_starts[];
+DTOK_HIDDEN extern const uint8_t dtok_grapheme_props[];
+
 /* A byte buffer carved out of the caller's scratch. */
 typedef struct dtok_buffer {
     unsigned char *data;
@@ -120,9 +128,31 @@ DTOK_HIDDEN size_t dtok_normalize(const dtok_tokenizer *t, const unsigned char *
 DTOK_HIDDEN void dtok_unigram_encode(const dtok_tokenizer *t, const unsigned char *normalized, size_t n, void *path,
                                      dtok_ids *ids);
 
-/* One Viterbi node: the best path ending at a byte position. */
+/* tokenizers semantics (tokenizer_hf_text.c): the same, as the tokenizers library's
+ * `TokenizerImpl::encode_single_sequence` does it. */
+DTOK_HIDDEN void dtok_hf_text_measure(const dtok_tokenizer *t, const unsigned char *text, size_t n, unsigned char *lowered,
+                                      dtok_measure *m);
+DTOK_HIDDEN void dtok_hf_text_encode(const dtok_tokenizer *t, const unsigned char *text, size_t n, unsigned char *lowered,
+                                     dtok_buffer *segment, dtok_buffer *word, void *path, dtok_ids *ids);
+
+/* The tokenizers normalizer after Lowercase (tokenizer_hf_normalize.c) into out; returns the
+ * length. With out NULL only measures (exactly). */
+DTOK_HIDDEN size_t dtok_hf_normalize(const dtok_tokenizer *t, const unsigned char *s, size_t n, unsigned char *out);
+
+/* Rust's char::is_whitespace. */
+DTOK_HIDDEN int dtok_is_rust_whitespace(uint32_t c);
+
+/* Lowercases s into out (dtok_lowered_length bytes); returns the length. */
+DTOK_HIDDEN size_t dtok_lower(const dtok_tokenizer *t, const unsigned char *s, size_t n, unsigned char *out);
+
+/* Whether c is in the blob's punctuation table. */
+DTOK_HIDDEN int dtok_is_punctuation(const dtok_tokenizer *t, uint32_t c);
+
+/* One Viterbi node: the best path ending at a byte position. The score is a double so that one
+ * node serves both semantics: sentencepiece's float sums are stored exactly, the tokenizers
+ * library's f64 sums (unigram/model.rs, `BestPathNode::best_path_score`) as they are. */
 typedef struct dtok_path_node {
-    float score;
+    double score;
     int32_t starts_at;
     int32_t id;
 } dtok_path_node;

@@ -55,7 +55,7 @@ static const unsigned char *lowercase_of(const dtok_tokenizer *t, uint32_t c, ui
     return NULL;
 }
 
-static int is_punctuation(const dtok_tokenizer *t, uint32_t c) {
+int dtok_is_punctuation(const dtok_tokenizer *t, uint32_t c) {
     uint32_t lo = 0, hi = t->num_punctuation;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -92,8 +92,7 @@ size_t dtok_lowered_length(const dtok_tokenizer *t, const unsigned char *s, size
     return length;
 }
 
-/* Lowercases s into out (dtok_lowered_length bytes). */
-static size_t lower(const dtok_tokenizer *t, const unsigned char *s, size_t n, unsigned char *out) {
+size_t dtok_lower(const dtok_tokenizer *t, const unsigned char *s, size_t n, unsigned char *out) {
     size_t length = 0;
     for (size_t i = 0; i < n;) {
         uint32_t c, m;
@@ -138,7 +137,7 @@ static void segment(word_sink *sink, const unsigned char *s, size_t n, unsigned 
     const dtok_tokenizer *t = sink->t;
     if (n == 0) return;
     if (t->flags & DTOK_DO_LOWER_CASE) {
-        n = lower(t, s, n, lowered);
+        n = dtok_lower(t, s, n, lowered);
         s = lowered;
     }
     if (!(t->flags & DTOK_SPLIT_BY_PUNCT)) {
@@ -149,7 +148,7 @@ static void segment(word_sink *sink, const unsigned char *s, size_t n, unsigned 
     for (size_t i = 0; i < n;) {
         uint32_t c;
         int len = dtok_decode(s + i, n - i, &c);
-        if (is_punctuation(t, c)) {
+        if (dtok_is_punctuation(t, c)) {
             word(sink, s + start, i - start);
             word(sink, s + i, (size_t)len);
             start = i + (size_t)len;
@@ -190,9 +189,14 @@ static void text(word_sink *sink, const unsigned char *s, size_t n, unsigned cha
     const dtok_tokenizer *t = sink->t;
     size_t start = 0, i = 0;
     int strip_next = 0;
+    uint64_t first_bytes[4] = {0}; /* the special tokens' first bytes: most positions start none */
+    for (uint32_t k = 0; k < t->num_specials; k++) {
+        unsigned char b = (unsigned char)t->special_strings[dtok_entry_at(t->specials, k).offset];
+        first_bytes[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
     while (i < n) {
         dtok_entry e;
-        const dtok_entry *special = t->num_specials ? special_at(t, s + i, n - i, &e) : NULL;
+        const dtok_entry *special = (first_bytes[s[i] >> 6] >> (s[i] & 63)) & 1 ? special_at(t, s + i, n - i, &e) : NULL;
         if (special && (special->flags & 4)) { /* single_word: only between spaces (or the ends) */
             int left_ok = i == 0 || s[i - 1] == ' ';
             int right_ok = i + special->length == n || s[i + special->length] == ' ';

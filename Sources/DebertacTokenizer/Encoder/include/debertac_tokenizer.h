@@ -4,7 +4,9 @@
  * It reads a tokenizer blob (the compact form that DebertacTokenizer writes and `debertac compile`
  * links into every .so) and turns UTF-8 text into token ids exactly as the checkpoint's own
  * tokenizer does: sentencepiece's normalizer and unigram Viterbi, wrapped as transformers'
- * DebertaV2Tokenizer wraps them ([CLS] A [SEP] B [SEP], longest-first truncation).
+ * DebertaV2Tokenizer wraps them ([CLS] A [SEP] B [SEP], longest-first truncation), or, for a
+ * blob with DTOK_TOKENIZERS_SEMANTICS (a tokenizer.json folder), the tokenizers library's reading
+ * of the same model.
  *
  * The same C files are compiled into the `debertac` executable (the SwiftPM target
  * CDebertacTokenizer, for `debertac tokenize` and `run` on a checkpoint folder) and into every
@@ -51,12 +53,28 @@ enum {
     DTOK_BYTE_FALLBACK = 1u << 4,
     DTOK_DO_LOWER_CASE = 1u << 5,
     DTOK_SPLIT_BY_PUNCT = 1u << 6,
+    /* The tokenizers library's reading of a tokenizer.json instead of sentencepiece + transformers
+     * (docs/tokenizer.md, "tokenizer.json folders"); bits 8-11 only with it. */
+    DTOK_TOKENIZERS_SEMANTICS = 1u << 7,
+    DTOK_STRIP_LEFT = 1u << 8,            /* normalizer Strip, left side */
+    DTOK_STRIP_RIGHT = 1u << 9,           /* normalizer Strip, right side */
+    DTOK_COLLAPSE_SPACES = 1u << 10,      /* normalizer Replace(" {2,}", " ") */
+    DTOK_STRIP_AFTER_CHARSMAP = 1u << 11, /* Strip comes after Precompiled (else before it) */
+    DTOK_METASPACE_NO_SPLIT = 1u << 12,   /* Metaspace split=false: a pre-token is one word */
+};
+
+/* Flags of a special-token entry. */
+enum {
+    DTOK_TOKEN_LSTRIP = 1u << 0,
+    DTOK_TOKEN_RSTRIP = 1u << 1,
+    DTOK_TOKEN_SINGLE_WORD = 1u << 2,
+    DTOK_TOKEN_NORMALIZED = 1u << 3, /* tokenizers semantics: matched in the normalized text (its string is normalized) */
 };
 
 /* A string inside the blob: bytes at `offset` of a section's string area. */
 typedef struct dtok_entry {
     int32_t id_or_codepoint;
-    uint32_t flags;  /* special tokens: bit 0 lstrip, bit 1 rstrip, bit 2 single_word */
+    uint32_t flags;  /* special tokens: DTOK_TOKEN_* */
     uint32_t offset;
     uint32_t length;
 } dtok_entry;
@@ -117,6 +135,13 @@ DTOK_API int dtok_encode(const dtok_tokenizer *tokenizer, const char *text, size
 /* The scratch dtok_encode needs for texts of these byte lengths, whatever their contents: a
  * bound, usually far more than needed. Sessions allocate this much for their typical texts. */
 DTOK_API size_t dtok_scratch_bound(const dtok_tokenizer *tokenizer, size_t text_length, size_t pair_length);
+
+/* The tokenizers-semantics normalizer alone (Lowercase, Strip, Precompiled, Replace) over `text`:
+ * the reader uses it for the strings of `normalized` added tokens. Writes the result at the start
+ * of `scratch` and its length to *length; DTOK_NEED_SCRATCH with *length the size needed when
+ * `scratch_size` is too small; DTOK_INVALID_ARGUMENT without tokenizers semantics or valid UTF-8. */
+DTOK_API int dtok_normalize_text(const dtok_tokenizer *tokenizer, const char *text, size_t text_length, void *scratch,
+                                 size_t scratch_size, size_t *length);
 
 /* The piece (UTF-8, not NUL-terminated) of id, for tools; NULL when id is not a piece. */
 DTOK_API const char *dtok_piece(const dtok_tokenizer *tokenizer, int32_t id, uint32_t *length);

@@ -1,0 +1,1 @@
+../../DebertacTokenizer/Encoder/tokenizer_grapheme_table.c

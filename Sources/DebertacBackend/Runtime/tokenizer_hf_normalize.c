@@ -1,0 +1,1 @@
+../../DebertacTokenizer/Encoder/tokenizer_hf_normalize.c
