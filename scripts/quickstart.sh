@@ -20,7 +20,7 @@ echo "== a C host (examples/c/classify.c) classifies premise|hypothesis pairs gi
 cc -I include examples/c/classify.c -o "$out/classify" -ldl -lm
 "$out/classify" "$out/nli.so" \
     "A man is playing a guitar on stage.|A person is making music." \
-    "The cat chased the dog.|The cat is sleeping."
+    "A man is playing a guitar on stage.|The man is sleeping."
 
 echo "== zero-shot classification, as Hugging Face's pipeline does it"
 "$debertac" zero-shot "$out/nli.so" "The team won the championship last night." --labels "sports,politics,cooking"
