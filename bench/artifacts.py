@@ -24,14 +24,15 @@ PACKAGES = {"numpy": "numpy", "safetensors": "safetensors", "transformers": "tra
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
-def ensure_python_packages() -> None:
-    """pip-installs whatever is missing, quietly; does nothing (and imports nothing) when all are there."""
+def ensure_python_packages(packages: dict = PACKAGES) -> None:
+    """pip-installs whatever is missing (torch and `packages`: import name -> requirement), quietly; does
+    nothing (and imports nothing) when all are there."""
     from importlib.util import find_spec
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if find_spec("torch") is None:
         log("installing torch (CPU build)")
         subprocess.run(pip + ["--index-url", TORCH_INDEX, "torch"], check=True)
-    missing = [requirement for module, requirement in PACKAGES.items() if find_spec(module) is None]
+    missing = [requirement for module, requirement in packages.items() if find_spec(module) is None]
     if missing:
         log(f"installing {', '.join(missing)}")
         subprocess.run(pip + missing, check=True)

@@ -144,7 +144,8 @@ def main(argv) -> int:
         if failed and not args.quick:
             log(f"not writing {args.docs}: failed engines: {', '.join(failed)}")
         else:
-            args.docs.write_text(report.document(tables, results))
+            previous = args.docs.read_text() if args.docs.exists() else ""
+            args.docs.write_text(report.document(tables, results, previous))
             log(f"wrote {args.docs}")
     log(f"done in {(time.time() - started) / 60:.1f} min; raw results in {json_path}")
     return 1 if failed else 0

@@ -247,7 +247,33 @@ def tables(results) -> str:
 
 # ----------------------------------------------------------------------------------------------------
 
-def document(tables_markdown: str, results) -> str:
+# docs/benchmarks.md ends with the tokenization section, written by bench/tokenization.py between these
+# markers; document() carries it over from the file it replaces.
+TOKENIZATION_BEGIN = "<!-- bench/tokenization.py: begin -->"
+TOKENIZATION_END = "<!-- bench/tokenization.py: end -->"
+
+
+def tokenization_section(doc: str) -> str:
+    """The tokenization section of a docs/benchmarks.md, markers included, or ""."""
+    begin, end = doc.find(TOKENIZATION_BEGIN), doc.find(TOKENIZATION_END)
+    return doc[begin:end + len(TOKENIZATION_END)] + "\n" if 0 <= begin < end else ""
+
+
+def with_tokenization_section(doc: str, section: str) -> str:
+    """doc with its tokenization section replaced by `section` (appended when it has none)."""
+    begin, end = doc.find(TOKENIZATION_BEGIN), doc.find(TOKENIZATION_END)
+    if 0 <= begin < end:
+        return doc[:begin] + section.rstrip("\n") + doc[end + len(TOKENIZATION_END):]
+    return doc.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+
+
+def document(tables_markdown: str, results, previous: str = "") -> str:
+    """The whole of docs/benchmarks.md; `previous` is the file it replaces (its tokenization section is kept)."""
+    doc, kept = _document(tables_markdown, results), tokenization_section(previous)
+    return with_tokenization_section(doc, kept) if kept else doc
+
+
+def _document(tables_markdown: str, results) -> str:
     m = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
     base, xxl = SHAPES["base"].config, SHAPES["xxlarge"].config

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The full benchmark in one command (about 20-25 minutes on 2 cores the first time; see bench/README.md):
 # system packages, Python packages, a release build of debertac, then bench/bench.py, which prints the
-# tables and writes docs/benchmarks.md. Extra arguments go to bench.py, e.g. `bench/run.sh --shapes base`;
-# with --quick (a smoke run) nothing is written to docs/.
+# tables and writes docs/benchmarks.md, then bench/tokenization.py (tokenization speed, a few minutes),
+# which writes that page's tokenization section. Extra arguments go to bench.py, e.g.
+# `bench/run.sh --shapes base` (tokenization.py takes --quick, --install-only and --prepare-only from
+# them); with --quick (a smoke run) nothing is written to docs/. The exit status is 1 if either failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -10,6 +12,7 @@ python=${PYTHON:-python3}
 
 scripts/setup.sh                                         # LLVM 19, OpenBLAS, a C compiler (idempotent)
 "$python" bench/bench.py --install-only                  # pip-installs missing Python packages, quietly
+"$python" bench/tokenization.py --install-only           # (sentencepiece, tokenizers)
 
 # If the tree does not build, the other engines are still measured and the debertac rows say why.
 echo "bench: building debertac (release, .build-bench)" >&2
@@ -23,8 +26,20 @@ else
 fi
 
 docs=(--write-docs)
+tokenization=()
+help=0
 for arg in "$@"; do
-    [ "$arg" = "--quick" ] && docs=()
+    case "$arg" in
+        --quick) docs=(); tokenization+=(--quick) ;;
+        --install-only|--prepare-only) tokenization+=("$arg") ;;
+        -h|--help) help=1 ;;
+    esac
 done
+tokenization+=("${docs[@]}")
 export BENCH_COMMAND="bench/run.sh${*:+ $*}"
-exec "$python" bench/bench.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${docs[@]}" "$@"
+status=0
+"$python" bench/bench.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${docs[@]}" "$@" || status=$?
+[ "$help" = 1 ] && exit "$status"
+"$python" bench/tokenization.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${tokenization[@]}" \
+    || { [ "$status" = 0 ] && status=1; }
+exit "$status"
