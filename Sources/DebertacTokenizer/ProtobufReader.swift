@@ -95,24 +95,20 @@ struct ProtobufReader {
     }
 
     /// A little-endian 32-bit value (wire type 5).
-    mutating func readFixed32() throws(TokenizerError) -> UInt32 {
-        guard end - position >= 4 else {
-            throw TokenizerError.truncated(file: file, offset: position, what: "fixed32 value needs 4 bytes, \(end - position) left")
-        }
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(bytes[position + i]) << (8 * UInt32(i)) }
-        position += 4
-        return value
-    }
+    mutating func readFixed32() throws(TokenizerError) -> UInt32 { try readLittleEndian("fixed32") }
 
     /// A little-endian 64-bit value (wire type 1).
-    mutating func readFixed64() throws(TokenizerError) -> UInt64 {
-        guard end - position >= 8 else {
-            throw TokenizerError.truncated(file: file, offset: position, what: "fixed64 value needs 8 bytes, \(end - position) left")
+    mutating func readFixed64() throws(TokenizerError) -> UInt64 { try readLittleEndian("fixed64") }
+
+    /// A little-endian fixed-width value named `kind` in errors.
+    private mutating func readLittleEndian<T: FixedWidthInteger>(_ kind: String) throws(TokenizerError) -> T {
+        let size = T.bitWidth / 8
+        guard end - position >= size else {
+            throw TokenizerError.truncated(file: file, offset: position, what: "\(kind) value needs \(size) bytes, \(end - position) left")
         }
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
-        position += 8
+        var value: T = 0
+        for i in 0..<size { value |= T(bytes[position + i]) << (8 * i) }
+        position += size
         return value
     }
 

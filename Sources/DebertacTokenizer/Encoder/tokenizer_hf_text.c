@@ -154,23 +154,10 @@ static void pretoken(hf_sink *k, const unsigned char *s, size_t n) {
 }
 
 /* Punctuation(Isolated): each punctuation character is a pre-token of its own. */
+static void pretoken_piece(void *k, const unsigned char *s, size_t n) { pretoken(k, s, n); }
+
 static void normalized_piece(hf_sink *k, const unsigned char *s, size_t n) {
-    if (!(k->t->flags & DTOK_SPLIT_BY_PUNCT)) {
-        pretoken(k, s, n);
-        return;
-    }
-    size_t start = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t c;
-        int len = dtok_decode(s + i, n - i, &c);
-        if (dtok_is_punctuation(k->t, c)) {
-            if (start < i) pretoken(k, s + start, i - start);
-            pretoken(k, s + i, (size_t)len);
-            start = i + (size_t)len;
-        }
-        i += (size_t)len;
-    }
-    if (start < n) pretoken(k, s + start, n - start);
+    dtok_split_punctuation(k->t, s, n, pretoken_piece, k);
 }
 
 /* A piece of raw text between raw-matched added tokens: lowercased, normalized, then split at the

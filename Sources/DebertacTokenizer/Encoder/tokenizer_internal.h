@@ -148,6 +148,15 @@ DTOK_HIDDEN size_t dtok_lower(const dtok_tokenizer *t, const unsigned char *s, s
 /* Whether c is in the blob's punctuation table. */
 DTOK_HIDDEN int dtok_is_punctuation(const dtok_tokenizer *t, uint32_t c);
 
+/* Receives one piece of text (a word or a pre-token) from dtok_split_punctuation. */
+typedef void (*dtok_piece_fn)(void *context, const unsigned char *s, size_t n);
+
+/* With split_by_punct, hands each punctuation character of s to `piece` on its own and each
+ * non-empty run between them as one piece (transformers' _run_split_on_punc, and the tokenizers
+ * library's Punctuation(Isolated)); without it, hands s on whole. */
+DTOK_HIDDEN void dtok_split_punctuation(const dtok_tokenizer *t, const unsigned char *s, size_t n, dtok_piece_fn piece,
+                                        void *context);
+
 /* One Viterbi node: the best path ending at a byte position. The score is a double so that one
  * node serves both semantics: sentencepiece's float sums are stored exactly, the tokenizers
  * library's f64 sums (unigram/model.rs, `BestPathNode::best_path_score`) as they are. */

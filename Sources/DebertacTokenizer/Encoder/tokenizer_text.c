@@ -131,6 +131,8 @@ static void word(word_sink *sink, const unsigned char *s, size_t n) {
     dtok_unigram_encode(sink->t, sink->normalized->data, m, sink->path, sink->ids);
 }
 
+static void word_piece(void *sink, const unsigned char *s, size_t n) { word(sink, s, n); }
+
 /* One segment between special tokens: lowercased into `lowered` when asked, then cut at
  * punctuation (each punctuation character is a word of its own). */
 static void segment(word_sink *sink, const unsigned char *s, size_t n, unsigned char *lowered) {
@@ -140,8 +142,12 @@ static void segment(word_sink *sink, const unsigned char *s, size_t n, unsigned 
         n = dtok_lower(t, s, n, lowered);
         s = lowered;
     }
+    dtok_split_punctuation(t, s, n, word_piece, sink);
+}
+
+void dtok_split_punctuation(const dtok_tokenizer *t, const unsigned char *s, size_t n, dtok_piece_fn piece, void *context) {
     if (!(t->flags & DTOK_SPLIT_BY_PUNCT)) {
-        word(sink, s, n);
+        piece(context, s, n);
         return;
     }
     size_t start = 0;
@@ -149,13 +155,13 @@ static void segment(word_sink *sink, const unsigned char *s, size_t n, unsigned 
         uint32_t c;
         int len = dtok_decode(s + i, n - i, &c);
         if (dtok_is_punctuation(t, c)) {
-            word(sink, s + start, i - start);
-            word(sink, s + i, (size_t)len);
+            if (start < i) piece(context, s + start, i - start);
+            piece(context, s + i, (size_t)len);
             start = i + (size_t)len;
         }
         i += (size_t)len;
     }
-    word(sink, s + start, n - start);
+    if (start < n) piece(context, s + start, n - start);
 }
 
 /* Length of the white space (str.isspace) at the start or the end of s. */
