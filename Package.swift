@@ -28,6 +28,9 @@ let package = Package(
         // System libraries, installed by scripts/setup.sh.
         .systemLibrary(name: "CLLVM", path: "Sources/CLLVM", providers: [.apt(["llvm-19-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The features LLVM gives a named CPU (its C API cannot say): a few lines of LLVM's C++ API.
+        .target(name: "CLLVMTargetFeatures", dependencies: ["CLLVM"],
+                cxxSettings: [.unsafeFlags(["-I\(llvmInclude)", "-fno-rtti", "-std=c++17"])]),
 
         // Pipeline stages.
         .target(name: "DebertacFrontend"),
@@ -40,12 +43,13 @@ let package = Package(
         .target(name: "DebertacPasses", dependencies: ["DebertacIR", "DebertacInterpreter", "DebertacFrontend"]),
         .target(
             name: "DebertacBackend",
-            dependencies: ["CLLVM", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
+            dependencies: ["CLLVM", "CLLVMTargetFeatures", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
             // The C runtime linked into every compiled .so, embedded as bytes (PackageResources).
             resources: [
                 .embedInCode("Runtime/debertac_runtime.c"),
                 .embedInCode("Runtime/debertac_pool.c"),
                 .embedInCode("Runtime/debertac_digest.c"),
+                .embedInCode("Runtime/debertac_cpu.c"),
                 .embedInCode("Runtime/debertac_runtime.h"),
                 .embedInCode("Runtime/debertac_internal.h"),
                 .embedInCode("Runtime/debertac.h"),  // symlink to include/debertac.h

@@ -68,7 +68,7 @@
 extern "C" {
 #endif
 
-#define DEBERTAC_ABI_VERSION 2  /* 2 added the text calls at the end; every version-1 call is unchanged */
+#define DEBERTAC_ABI_VERSION 3  /* 2 added the text calls at the end; 3 added DEBERTAC_UNSUPPORTED_CPU; every earlier call is unchanged */
 
 typedef enum debertac_status {
     DEBERTAC_OK = 0,
@@ -77,6 +77,7 @@ typedef enum debertac_status {
     DEBERTAC_OUT_OF_MEMORY = 3,
     DEBERTAC_IO_ERROR = 4,         /* external weights missing, unreadable, or not the ones this .so was compiled with */
     DEBERTAC_INTERNAL_ERROR = 5,
+    DEBERTAC_UNSUPPORTED_CPU = 6,  /* debertac_model_open: this CPU lacks instructions the model's code was compiled to use (ABI 3) */
 } debertac_status;
 
 typedef struct debertac_model debertac_model;     /* immutable; share it across threads */

@@ -31,6 +31,9 @@ public struct BackendOptions: Sendable {
     public var tokenizer: [UInt8]? = nil
     /// What `debertac_model_info` says of the tokenizer (its source and size); nil without one.
     public var tokenizerInfo: JSONValue? = nil
+    /// The `--precision` the graph's passes ran with, recorded in the model's info JSON (the
+    /// kernels follow each `linear`'s `precision` attribute).
+    public var precision: ComputePrecision = .fp32
     /// Receives progress lines (stage names, bytes of weights written); nil is quiet.
     public var progress: (@Sendable (String) -> Void)?
 
@@ -90,7 +93,8 @@ public enum Backend {
         let weights = WeightsLayout()
         let emitter = ModuleEmitter(graph: graph, plan: plan, weights: weights, constants: store, code: code,
                                     maxSequenceLength: config.maxPositionEmbeddings, vectorRegisters: machine.vectorRegisters,
-                                    halvesAreCheap: machine.convertsHalves)
+                                    halvesAreCheap: machine.convertsHalves,
+                                    reducedKernels: Set([ReducedPrecision.bf16, .int8].filter { machine.has($0.requiredFeature) }))
         try emitter.emit()                                                             // 2. kernels + entry
         if let problem = code.verify() { throw .invalidModule(problem) }
 
@@ -137,7 +141,8 @@ public enum Backend {
             let tokenizerSize = options.tokenizer?.count ?? 0
             let descriptor = ModelDescriptor(config: config, plan: plan, weightsSize: weights.size, digest: digest,
                                              embedded: !options.externalWeights, info: info, workspace: emitter.workspace,
-                                             tokenizerSize: tokenizerSize)
+                                             tokenizerSize: tokenizerSize, targetCPU: machine.cpu,
+                                             requiredFeatures: machine.enabledFeatures)
             try writeFile(directory.file("model.c"), descriptor.source)
             for (name, bytes) in runtimeSources { try writeFile(directory.file(name), bytes: bytes) }
             try writeFile(directory.file("exports.map"), ModelDescriptor.exports)
@@ -189,6 +194,7 @@ public enum Backend {
         ("debertac_runtime.c", PackageResources.debertac_runtime_c),
         ("debertac_pool.c", PackageResources.debertac_pool_c),
         ("debertac_digest.c", PackageResources.debertac_digest_c),
+        ("debertac_cpu.c", PackageResources.debertac_cpu_c),
         ("debertac_runtime.h", PackageResources.debertac_runtime_h),
         ("debertac_internal.h", PackageResources.debertac_internal_h),
         ("debertac.h", PackageResources.debertac_h),
@@ -231,7 +237,7 @@ public enum Backend {
         let hex = String(digest, radix: 16)
         let value: JSONValue = .object([
             (key: "config", value: config.jsonValue),
-            (key: "precision", value: .string("fp32")),
+            (key: "precision", value: .string(options.precision.rawValue)),
             (key: "tokenizer", value: options.tokenizerInfo ?? .null),
             (key: "target", value: .object([
                 (key: "triple", value: .string(machine.triple)),
@@ -272,7 +278,8 @@ extension Backend {
                                passes: [any Pass]? = nil) throws -> CompileReport {
         var graph = try DebertaGraphBuilder.build(checkpoint: checkpoint)
         let store = ConstantStore(base: CheckpointConstants(checkpoint: checkpoint, caching: false))
-        let context = PassContext(constants: store, maxSequenceLength: checkpoint.config.maxPositionEmbeddings)
+        let context = PassContext(constants: store, maxSequenceLength: checkpoint.config.maxPositionEmbeddings,
+                                  precision: options.precision)
         options.progress?("optimising the graph")
         try PassManager(passes: passes ?? Pipeline.defaultPasses()).run(&graph, context: context)
         return try compile(graph: graph, constants: store, config: checkpoint.config, output: output, options: options)

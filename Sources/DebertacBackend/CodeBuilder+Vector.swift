@@ -40,6 +40,14 @@ extension CodeBuilder {
         return LLVMBuildShuffleVector(builder, first, undefined, zeros, "")!
     }
 
+    /// The scalar `x` in every lane of the vector type `type`.
+    func splat(_ x: IRValue, type: IRType) -> IRValue {
+        let undefined = LLVMGetUndef(type)!
+        let first = LLVMBuildInsertElement(builder, undefined, x, i32(0), "")!
+        let zeros = LLVMConstNull(LLVMVectorType(i32, LLVMGetVectorSize(type)))!
+        return LLVMBuildShuffleVector(builder, first, undefined, zeros, "")!
+    }
+
     /// `a · b + c` with one rounding, lane by lane (`llvm.fma.v<lanes>f32`).
     func fma(_ a: IRValue, _ b: IRValue, _ c: IRValue, lanes: Int) -> IRValue {
         let type = vectorType(lanes)

@@ -116,8 +116,12 @@ final class CodeBuilder {
     func and(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildAnd(builder, a, b, "")! }
     func not(_ a: IRValue) -> IRValue { LLVMBuildNot(builder, a, "")! }
     func shl(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildShl(builder, a, b, "")! }
+    func lshr(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildLShr(builder, a, b, "")! }
+    func ashr(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildAShr(builder, a, b, "")! }
+    func xor(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildXor(builder, a, b, "")! }
     /// Two's-complement add and multiply (i32 tensors wrap, as the interpreter's `&+`, `&*`).
     func wrappingAdd(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildAdd(builder, a, b, "")! }
+    func wrappingSub(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildSub(builder, a, b, "")! }
     func wrappingMul(_ a: IRValue, _ b: IRValue) -> IRValue { LLVMBuildMul(builder, a, b, "")! }
 
     /// The product of `values` (1 when empty).

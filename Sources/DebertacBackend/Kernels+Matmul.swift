@@ -29,7 +29,16 @@ extension ModuleEmitter {
             activation = kind
         }
         if case let .weights(source)? = plan.storage[op.operands[1]], source.isPackable {
-            return try lowerPackedLinear(op, weight: source, n: n, k: k, activation: activation)
+            switch try reducedPrecision(of: op) {
+            case nil:
+                return try lowerPackedLinear(op, weight: source, n: n, k: k, activation: activation)
+            case .bf16? where !reducedKernels.contains(.bf16):
+                // No vdpbf16ps on this target: the same bf16 weights through the fp32 kernel
+                // (fp32 activations), as docs/precision.md says.
+                return try lowerPackedLinear(op, weight: .roundedToBF16(source), n: n, k: k, activation: activation)
+            case let format?:
+                return try lowerReducedLinear(op, weight: source, n: n, k: k, activation: activation, format: format)
+            }
         }
         let hasBias = op.operands.count > 2
         let out = op.operands.count
@@ -53,6 +62,18 @@ extension ModuleEmitter {
                                bias: hasBias ? code.gep(code.f32, a[2], n0) : nil, activation: activation)
             }
         }
+    }
+
+    /// The reduced precision `op`'s `precision` attribute asks for (nil: fp32). int8 needs the
+    /// target's VNNI instructions: without them the compile fails, naming the feature.
+    private func reducedPrecision(of op: Op) throws(BackendError) -> ReducedPrecision? {
+        guard let name = op.attributes["precision"]?.stringValue else { return nil }
+        guard let format = ReducedPrecision(rawValue: name) else { throw unsupported(op, "unknown precision '\(name)'") }
+        if format == .int8 && !reducedKernels.contains(.int8) {
+            throw .target("--precision int8 needs AVX-512 with VNNI (LLVM feature '\(format.requiredFeature)'), which the target lacks; "
+                          + "compile with --precision bf16 or fp32, or for a CPU that has it (--target-cpu)")
+        }
+        return format
     }
 
     /// A `linear` tile's epilogue, while the tile is in cache: `y = activation(y + bias)` over

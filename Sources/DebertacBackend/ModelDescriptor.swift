@@ -13,6 +13,10 @@ struct ModelDescriptor {
     let workspace: ModuleEmitter.Workspace
     /// Bytes of the tokenizer blob in tokenizer.s; 0 for an ids-only model.
     let tokenizerSize: Int
+    /// The CPU the kernels were generated for, and every feature LLVM enabled for it: the
+    /// runtime refuses to open the model on a CPU without them (debertac_cpu.c).
+    let targetCPU: String
+    let requiredFeatures: [String]
 
     /// `model.c`.
     var source: String {
@@ -53,6 +57,8 @@ struct ModelDescriptor {
                 .tokenizer = \(tokenizer),
                 .tokenizer_size = \(tokenizerSize)ULL,
                 .entailment_id = \(entailment),
+                .target_cpu = \(Self.cString(targetCPU)),
+                .required_features = \(Self.cString(requiredFeatures.joined(separator: ","))),
             };
 
             """
@@ -99,7 +105,7 @@ struct ModelDescriptor {
     static let exports = "{\n  global: debertac_*;\n  local: *;\n};\n"
 
     /// DEBERTAC_ABI_VERSION of include/debertac.h.
-    static let abiVersion = 2
+    static let abiVersion = 3
 
     /// A C string literal; bytes outside printable ASCII as octal escapes.
     static func cString(_ text: String) -> String {

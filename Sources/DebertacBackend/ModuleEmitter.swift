@@ -49,10 +49,15 @@ final class ModuleEmitter {
     let constants: any ConstantProvider
     /// Whether the target widens fp16 with one instruction (`TargetMachine.convertsHalves`).
     let halvesAreCheap: Bool
+    /// The reduced precisions the target has dot-product instructions for (AVX-512 with BF16,
+    /// VNNI): `linear` ops marked with another precision fall back or fail (`lowerLinear`).
+    let reducedKernels: Set<ReducedPrecision>
     private var precisions: [WeightsLayout.Source: WeightsLayout.Precision] = [:]
 
     init(graph: Graph, plan: ExecutionPlan, weights: WeightsLayout, constants: any ConstantProvider, code: CodeBuilder,
-         maxSequenceLength: Int, vectorRegisters: (lanes: Int, count: Int), halvesAreCheap: Bool) {
+         maxSequenceLength: Int, vectorRegisters: (lanes: Int, count: Int), halvesAreCheap: Bool,
+         reducedKernels: Set<ReducedPrecision> = []) {
+        self.reducedKernels = vectorRegisters.lanes == 16 ? reducedKernels : []
         self.maxSequenceLength = maxSequenceLength
         gemm = PackedGemm(vectorRegisters: vectorRegisters)
         self.constants = constants

@@ -1,4 +1,8 @@
 internal import CLLVM
+internal import CLLVMTargetFeatures
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The CPU a compiled model is generated for: the host by default, or a named CPU
 /// (`x86-64-v3` for a portable AVX2 build) with optional extra features.
@@ -44,7 +48,20 @@ final class TargetMachine {
             throw .target("LLVM cannot create a target machine for '\(triple)', cpu '\(cpu)'")
         }
         self.machine = machine
+        guard let list = debertac_llvm_enabled_features(triple, cpu, features) else {
+            throw .target("LLVM cannot list the features of cpu '\(cpu)' for '\(triple)'")
+        }
+        enabledFeatures = String(cString: list).split(separator: ",").map(String.init)
+        free(list)
     }
+
+    /// Every feature LLVM enables for this CPU and feature string, by LLVM's names (`avx2`,
+    /// `avx512bf16`, ...): the instructions generated code may use, and so what the CPU that
+    /// runs it must have (the runtime checks them at `debertac_model_open`).
+    let enabledFeatures: [String]
+
+    /// Whether LLVM may use the instructions of `feature` (an LLVM feature name) on this target.
+    func has(_ feature: String) -> Bool { enabledFeatures.contains(feature) }
 
     deinit { LLVMDisposeTargetMachine(machine) }
 

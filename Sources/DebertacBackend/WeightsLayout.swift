@@ -29,11 +29,25 @@ final class WeightsLayout {
         /// transposed into panels of `width` rows (`[heads, ⌈rows / width⌉, headSize, width]`),
         /// zero-padded, so that row r becomes column r of the product.
         indirect case headPanels(Source, rows: Int, heads: Int, headSize: Int, width: Int)
+        /// A `[rows, columns]` `linear` weight for the reduced-precision kernels
+        /// (`Kernels+ReducedMatmul.swift`), in panels of `width` rows (output channels):
+        /// - bf16: every value rounded to bfloat16 (to nearest, ties to even); panel p holds
+        ///   `[⌈columns / 2⌉, width, 2]`: per step, each output channel's 2 consecutive reduction
+        ///   elements (the pair one `vdpbf16ps` lane multiplies), zero-padded.
+        /// - int8: each row (output channel) scaled by max|w| / 127 and rounded to int8; panel p
+        ///   holds `[⌈columns / 4⌉, width, 4]` (the quad one `vpdpbusd` lane multiplies); after
+        ///   the panels, the padded rows' scales (fp32), then the sums of their int8 values (int32).
+        /// Its elements are bytes (`ReducedPrecision.weightBytes`).
+        indirect case reducedPanels(Source, rows: Int, columns: Int, width: Int, format: ReducedPrecision)
+        /// A plain source with every value rounded to bfloat16 (to nearest, ties to even): the
+        /// weights of `--precision bf16` on a target without AVX512-BF16, which the fp32 kernel
+        /// reads as bf16 storage (`Precision.bf16`).
+        indirect case roundedToBF16(Source)
 
         /// Whether the source is a plain fp32 matrix that `panels` can re-lay out.
         var isPackable: Bool {
             switch self {
-            case .tensor, .concat: true
+            case .tensor, .concat, .roundedToBF16: true
             default: false
             }
         }
@@ -45,7 +59,11 @@ final class WeightsLayout {
 
         /// Bytes per element.
         var elementBytes: Int {
-            if case let .panels(_, _, _, _, precision) = self { precision.bytes } else { 4 }
+            switch self {
+            case let .panels(_, _, _, _, precision): precision.bytes
+            case .reducedPanels: 1
+            default: 4
+            }
         }
     }
 
@@ -199,6 +217,14 @@ final class WeightsLayout {
                 throw .constantUnavailable(name: "\(inner)", message: "has values that \(precision) does not hold exactly")
             }
             try withBytes(of: encoded, body)
+        case .roundedToBF16:
+            try withBytes(of: floats(of: source, constants: constants), body)
+        case let .reducedPanels(inner, rows, columns, width, format):
+            let w = try floats(of: inner, constants: constants)
+            guard w.count == rows * columns else {
+                throw .constantUnavailable(name: "\(inner)", message: "has \(w.count) elements, expected \(rows * columns)")
+            }
+            try withBytes(of: format.pack(w, rows: rows, columns: columns, width: width), body)
         }
     }
 
@@ -217,6 +243,8 @@ final class WeightsLayout {
             var out: [Float] = []
             for name in names { out += try tensor(name, constants).floats }
             return out
+        case let .roundedToBF16(inner):
+            return try floats(of: inner, constants: constants).map(ReducedPrecision.roundedToBF16)
         default:
             throw .constantUnavailable(name: "\(source)", message: "cannot be packed")
         }

@@ -10,6 +10,7 @@ extension OpKind {
             throw TypeRuleError("'\(info.name)' takes \(Graph.countDescription(info.operandCount)), found \(operandTypes.count)")
         }
         for spec in info.attributes {
+            if spec.isOptional && attributes[spec.name] == nil { continue }
             guard let value = attributes[spec.name], value.kind == spec.kind else {
                 throw TypeRuleError("'\(info.name)' needs attribute '\(spec.name)' (\(spec.kind))")
             }

@@ -25,7 +25,7 @@ extension OpKind {
                 summary: "x[b, t, :] + table[t, :] for x [B, T, D] and a static table [N, D]: `add(x, prefix_rows(table))` without materialising the rows; requires T ≤ N at run time",
                 example: "%e = add_prefix_rows(%words, %position_table) : tensor<BxTx768xf32>")),
             (.linearAct, OpInfo(.linearAct, group: .matmul, operands: ["x", "weight", "bias"], optionalOperands: 1,
-                attributes: [AttributeSpec("activation", .string, .nonEmpty)],
+                attributes: [AttributeSpec("activation", .string, .nonEmpty), .precision],
                 rule: TypeRules.linearAct,
                 summary: "activation(x · weightᵀ + bias): `linear` with its activation in the epilogue; `activation` names an activation op",
                 example: "%y = linear_act(%x, %w, %b) {activation = \"gelu\"} : tensor<BxTx6144xf32>")),

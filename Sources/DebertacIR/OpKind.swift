@@ -121,7 +121,7 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
             unary(.silu, "x · sigmoid(x) (ACT2FN \"silu\", \"swish\")"),
             unary(.quickGelu, "x · sigmoid(1.702 · x)"),
             (.linear, OpInfo(.linear, group: .matmul, operands: ["x", "weight", "bias"], optionalOperands: 1,
-                rule: TypeRules.linear,
+                attributes: [.precision], rule: TypeRules.linear,
                 summary: "x[..., K] · weightᵀ + bias: weight is [N, K] (torch layout), bias [N] optional",
                 example: "%q = linear(%x, %w, %b) : tensor<BxTx1536xf32>")),
             (.layerNorm, OpInfo(.layerNorm, group: .normalization, operands: ["x", "gamma", "beta"],
@@ -204,6 +204,8 @@ public enum AttributeConstraint: Sendable {
     case finite
     /// A non-empty string.
     case nonEmpty
+    /// One of these strings.
+    case oneOf([String])
 
     /// Nil when `value` satisfies the constraint, else what was expected.
     func violation(_ value: Attribute) -> String? {
@@ -214,12 +216,13 @@ public enum AttributeConstraint: Sendable {
         case let (.nonNegative, .int(v)): v >= 0 ? nil : "a non-negative integer"
         case let (.finite, .float(v)): v.isFinite ? nil : "a finite float"
         case let (.nonEmpty, .string(s)): s.isEmpty ? "a non-empty string" : nil
+        case let (.oneOf(choices), .string(s)): choices.contains(s) ? nil : "one of " + choices.map { "\"\($0)\"" }.joined(separator: ", ")
         default: nil
         }
     }
 }
 
-/// Declaration of one attribute an op requires.
+/// Declaration of one attribute an op requires (or, when `isOptional`, accepts).
 public struct AttributeSpec: Sendable {
     /// Attribute name, as written in `{name = value}`.
     public let name: String
@@ -227,12 +230,19 @@ public struct AttributeSpec: Sendable {
     public let kind: AttributeKind
     /// Further constraint on the value.
     public let constraint: AttributeConstraint
+    /// Whether the op may omit the attribute.
+    public let isOptional: Bool
 
-    init(_ name: String, _ kind: AttributeKind, _ constraint: AttributeConstraint) {
+    init(_ name: String, _ kind: AttributeKind, _ constraint: AttributeConstraint, optional: Bool = false) {
         self.name = name
         self.kind = kind
         self.constraint = constraint
+        self.isOptional = optional
     }
+
+    /// `precision`, optional on `linear` and `linear_act`: the arithmetic the backend compiles
+    /// the product in ("bf16" or "int8"; absent means fp32). Set by `assign-precision`.
+    static let precision = AttributeSpec("precision", .string, .oneOf(ComputePrecision.reduced.map(\.rawValue)), optional: true)
 }
 
 /// The inputs of a type rule: the operand types and attributes of one op (already
@@ -267,7 +277,7 @@ public struct OpInfo: Sendable {
     public let operandNames: [String]
     /// Valid operand counts.
     public let operandCount: ClosedRange<Int>
-    /// Required attributes, sorted by name; no others are allowed.
+    /// Attributes (required unless `isOptional`), sorted by name; no others are allowed.
     public let attributes: [AttributeSpec]
     /// Whether each result element depends only on the same-index (broadcast) operand elements.
     public let isElementwise: Bool

@@ -79,6 +79,7 @@ extension Graph {
             var attributesOK = true
             for spec in info.attributes {
                 guard let attribute = op.attributes[spec.name] else {
+                    if spec.isOptional { continue }
                     report("missing attribute '\(spec.name)' (\(spec.kind))")
                     attributesOK = false
                     continue

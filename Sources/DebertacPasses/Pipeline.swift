@@ -15,6 +15,7 @@ public enum Pipeline {
             FuseResidualLayerNorm(),       // add + layer_norm (+ mask_rows) → add_layer_norm / masked_layer_norm
             CommonSubexpressionElimination(),  // identical ops computed once
             DeadCodeElimination(),         // ops whose results nobody reads → removed
+            AssignPrecision(),             // --precision bf16|int8: per-token linears marked {precision = ...}
         ]
     }
 

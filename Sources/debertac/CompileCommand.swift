@@ -61,6 +61,13 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .customLong("no-tokenizer"), help: "Compile an ids-only .so even when the checkpoint has a tokenizer.")
     var noTokenizer = false
 
+    @Option(name: .customLong("check-accuracy"),
+            help: ArgumentHelp("After compiling the .so, run N seeded random sequences through it and the fp32 interpreter; print argmax agreement and logit differences.", valueName: "N"))
+    var checkAccuracy: Int?
+
+    @Option(name: .customLong("check-seed"), help: "Seed of --check-accuracy's inputs.")
+    var checkSeed: UInt64 = 0
+
     @Flag(name: .customLong("quiet"), help: "Print no progress (stages, bytes of weights written) on stderr.")
     var quiet = false
 
@@ -76,6 +83,12 @@ struct CompileCommand: ParsableCommand {
         }
         if kind != .ir && output == "-" { throw ValidationError("--emit=\(kind.rawValue) cannot write to stdout") }
         if noTokenizer && tokenizer != nil { throw ValidationError("--tokenizer and --no-tokenizer exclude each other") }
+        if let checkAccuracy {
+            guard checkAccuracy >= 1 else { throw ValidationError("'--check-accuracy' is \(checkAccuracy), expected a positive number of inputs") }
+            guard kind == .so, model != nil, output != nil else {
+                throw ValidationError("--check-accuracy runs the compiled .so: it needs MODEL, --emit=so and -o")
+            }
+        }
     }
 
     /// `--emit`, defaulting to a shared object (IR with --config-only).
@@ -95,7 +108,8 @@ struct CompileCommand: ParsableCommand {
                 ?? DebertaGraphBuilder.build(config: modelConfig)
             // One compile reads each weight a few times at most: no fp32 cache of the checkpoint.
             let store = ConstantStore(base: checkpoint.map { CheckpointConstants(checkpoint: $0, caching: false) })
-            let context = PassContext(constants: store, maxSequenceLength: modelConfig.maxPositionEmbeddings)
+            let context = PassContext(constants: store, maxSequenceLength: modelConfig.maxPositionEmbeddings,
+                                      precision: pipeline.precision)
             try pipeline.run(&graph, context: context)
             if let output {
                 switch kind {
@@ -103,6 +117,13 @@ struct CompileCommand: ParsableCommand {
                     try writeOutput(graph.printed(), to: output)
                 case .llvm, .asm, .obj, .so:
                     try compileNative(graph, store: store, config: modelConfig, output: output, tokenizer: tokenizerBlob)
+                }
+                if let checkAccuracy, let checkpoint {
+                    let check = AccuracyCheck(count: checkAccuracy, seed: checkSeed)
+                    let result = try check.run(checkpoint: checkpoint, compiled: output) { line in
+                        if !quiet { printError("debertac: \(line)") }
+                    }
+                    print(result)
                 }
             }
             pipeline.printMemoryPlanIfRequested(graph, defaultLength: modelConfig.maxPositionEmbeddings,
@@ -120,6 +141,7 @@ struct CompileCommand: ParsableCommand {
         options.externalWeights = externalWeights
         options.compilerVersion = DebertacVersion.string
         options.target = TargetSelection(cpu: targetCPU, features: targetFeatures)
+        options.precision = pipeline.precision
         if !quiet { options.progress = { printError("debertac: \($0)") } }
         _ = try Backend.compile(graph: graph, constants: store, config: config, output: output, options: options)
     }

@@ -49,7 +49,7 @@ struct OptCommand: ParsableCommand {
             let weights = try checkpoint.map { try Checkpoint.load(path: $0) }
             let store = ConstantStore(base: weights.map { CheckpointConstants(checkpoint: $0, caching: false) })
             let maxLength = pipeline.maxLength ?? weights?.config.maxPositionEmbeddings ?? 512
-            try pipeline.run(&graph, context: PassContext(constants: store, maxSequenceLength: maxLength))
+            try pipeline.run(&graph, context: PassContext(constants: store, maxSequenceLength: maxLength, precision: pipeline.precision))
             try writeOutput(graph.printed(), to: output)
             pipeline.printMemoryPlanIfRequested(graph, defaultLength: maxLength, stdoutTaken: output == "-")
         }

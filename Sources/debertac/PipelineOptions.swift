@@ -5,6 +5,8 @@ import ArgumentParser
 import DebertacIR
 import DebertacPasses
 
+extension ComputePrecision: ExpressibleByArgument {}
+
 /// The optimisation-pipeline options shared by `opt` and `compile` (MLIR's habits):
 /// pass selection, verification, IR printing and dumps, statistics, and the memory plan.
 struct PipelineOptions: ParsableArguments {
@@ -15,6 +17,9 @@ struct PipelineOptions: ParsableArguments {
 
     @Option(name: .customLong("disable-pass"), help: ArgumentHelp("Drop this pass from the pipeline (repeatable).", valueName: "pass"))
     var disabledPasses: [String] = []
+
+    @Option(help: ArgumentHelp("Arithmetic of the per-token matrix products: fp32, bf16 or int8 (docs/precision.md).", valueName: "fp32|bf16|int8"))
+    var precision: ComputePrecision = .fp32
 
     @Flag(name: .customLong("verify-each"), help: "Run the verifier on the input and after every pass.")
     var verifyEach = false

@@ -14,7 +14,7 @@ import Testing
 
     @Test func statusStringsAndVersion() async throws {
         let m = try await model()
-        #expect(m.abiVersion == 2)
+        #expect(m.abiVersion == 3)
         let names = (0...5).map { m.api.text(Int32($0)) }
         #expect(names == ["ok", "invalid argument", "out of range", "out of memory", "i/o error", "internal error"])
         #expect(m.api.text(99) == "unknown status")

@@ -1,5 +1,6 @@
 import DebertacBackend
 import DebertacFrontend
+import DebertacIR
 import DebertacPasses
 import DebertacTokenizer
 import Foundation
@@ -61,6 +62,11 @@ enum Variant: String, CaseIterable, Sendable, CustomStringConvertible {
     case external
     /// No passes (the builder's unfused graph), weights inside.
     case unfused
+    /// The default pass pipeline with `--precision bf16` / `int8`, weights inside.
+    case bf16, int8
+
+    /// The `--precision` of the variant.
+    var precision: ComputePrecision { ComputePrecision(rawValue: rawValue) ?? .fp32 }
 
     var description: String { rawValue }
 }
@@ -82,6 +88,7 @@ actor CompiledArtifacts {
             var options = BackendOptions()
             options.externalWeights = variant == .external
             options.compilerVersion = "test"
+            options.precision = variant.precision
             // A fixture folder with a tokenizer compiles it in, as `debertac compile` does.
             if let tokenizer = try TokenizerModel.load(path: BackendFixtures.folder(fixture)) {
                 options.tokenizer = try tokenizer.serialized()

@@ -6,12 +6,28 @@ import Testing
 
 /// Every committed fixture, compiled and loaded in-process, against the Hugging Face goldens:
 /// logits within |a − b| ≤ 2e-4 · (1 + |b|) on every golden batch (padded ones included), with
-/// the default pipeline (weights embedded and external) and with the unfused graph.
+/// the default pipeline (weights embedded and external) and with the unfused graph; and at the
+/// reduced precisions (docs/precision.md) within |a − b| ≤ τ · (1 + |b|), τ = 2⁻⁵ for bf16 (8 ×
+/// bfloat16's relative rounding error 2⁻⁸, for errors that add up over layers) and 2⁻⁴ for
+/// int8 (16 × the 1/255 activation step).
 @Suite struct GoldenParityTests {
     static let tolerance: Float = 2e-4
 
+    static func tolerance(_ variant: Variant) -> Float {
+        switch variant.precision {
+        case .fp32: tolerance
+        case .bf16: 1.0 / 32
+        case .int8: 1.0 / 16
+        }
+    }
+
     @Test("compiled fixtures match HF", arguments: BackendFixtures.all, [Variant.embedded, .external])
     func parity(fixture: String, variant: Variant) async throws {
+        try await check(fixture, variant)
+    }
+
+    @Test("compiled fixtures match HF at bf16 and int8", arguments: BackendFixtures.all, [Variant.bf16, .int8])
+    func reducedPrecision(fixture: String, variant: Variant) async throws {
         try await check(fixture, variant)
     }
 
@@ -35,7 +51,7 @@ import Testing
                 for (a, b) in zip(got, want) {
                     let error = abs(a - b) / (1 + abs(b))
                     worst = max(worst, error.isNaN ? .infinity : error)
-                    #expect(error <= Self.tolerance, "\(fixture) [\(variant)] \(batch.name) row \(row): \(a) vs HF \(b)")
+                    #expect(error <= Self.tolerance(variant), "\(fixture) [\(variant)] \(batch.name) row \(row): \(a) vs HF \(b)")
                 }
             }
         }

@@ -29,7 +29,7 @@ import Testing
     @Test("debertac_tokenize is the compiler's encoder, bit for bit")
     func tokenizeMatchesInProcess() async throws {
         let m = try await model()
-        #expect(m.hasTokenizer && m.abiVersion == 2)
+        #expect(m.hasTokenizer && m.abiVersion == 3)
         let tokenizer = try Tokenizer(model: try #require(try TokenizerModel.load(path: BackendFixtures.syntheticNLI)))
         for (text, pair) in Self.texts {
             for maxLength in [m.maxSequenceLength, 16, 3] {

@@ -23,7 +23,7 @@ import Testing
         // One --stats line per pass, in pipeline order.
         let stats = result.stderr.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }
         #expect(stats == ["fold-attention-scale", "fuse-attention", "merge-qkv", "fuse-linear-epilogue", "fuse-prefix-rows",
-                          "fold-constants", "fold-masks", "fuse-add-layer-norm", "cse", "dce"])
+                          "fold-constants", "fold-masks", "fuse-add-layer-norm", "cse", "dce", "assign-precision"])
     }
 
     @Test func optReadsIRAndRunsChosenPasses() throws {
@@ -81,5 +81,35 @@ import Testing
         #expect(broken.status == 1)
         #expect(broken.stderr.hasPrefix("error: <stdin>:2:"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+    }
+}
+
+/// `--precision` on `opt` / `compile --emit=ir`, and `compile --check-accuracy`.
+@Suite struct PrecisionCommandTests {
+    @Test func precisionMarksPerTokenLinears() throws {
+        let result = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-", "--precision", "int8", "--stats"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let linears = result.stdout.split(separator: "\n").filter { $0.contains(" = linear(") || $0.contains(" = linear_act(") }
+        // Per-token linears carry the precision; the head (pooler, classifier: one row per sequence) stays fp32.
+        #expect(linears.filter { $0.contains("{precision = \"int8\"}") || $0.contains("precision = \"int8\"}") }.count == linears.count - 2,
+                "\(linears.joined(separator: "\n"))")
+        #expect(result.stderr.contains("assign-precision: \(linears.count - 2) linears in int8"), "\(result.stderr)")
+        let fp32 = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-"])
+        #expect(!fp32.stdout.contains("precision"))
+        let bad = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-", "--precision", "fp16"])
+        #expect(bad.status != 0 && bad.stderr.contains("fp16"), "\(bad.stderr)")
+    }
+
+    @Test func checkAccuracyReportsAgreement() throws {
+        let directory = try OptCompileCommandTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try CommandRunner.run(["compile", OptCompileCommandTests.model, "-o", directory + "/nli.so", "--precision", "bf16",
+                                            "--check-accuracy", "20", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // e.g. "accuracy: 20 random sequences (lengths 4–64), the .so against the fp32 interpreter: argmax agrees on 20 of 20 (100.0 %), ..."
+        #expect(result.stdout.hasPrefix("accuracy: 20 random sequences"), "\(result.stdout)")
+        #expect(result.stdout.contains("argmax agrees on") && result.stdout.contains("max |Δlogit|"))
+        let refused = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-", "--check-accuracy", "5"])
+        #expect(refused.status != 0 && refused.stderr.contains("--check-accuracy"))
     }
 }

@@ -77,6 +77,10 @@ import Testing
           %y = relu(%x) {alpha = 0.1} : tensor<BxTx8xf32>
           return %y
         """, expected: ["3:3:", "unknown attribute 'alpha'"]),
+        Case(name: "unknown precision", body: """
+          %y = linear(%x, %x) {precision = "fp16"} : tensor<BxTx8xf32>
+          return %y
+        """, expected: ["3:3:", "attribute 'precision' is \"fp16\", expected one of \"bf16\", \"int8\""]),
         Case(name: "attribute syntax", body: """
           %y = scale(%x) {factor = } : tensor<BxTx8xf32>
           return %y

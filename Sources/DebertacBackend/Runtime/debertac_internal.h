@@ -100,6 +100,12 @@ debertac_status debertac__classify(debertac_session *s, int32_t batch, int32_t l
 /* DEBERTAC_NUM_THREADS if it is a positive integer, else the CPUs this thread may run on. */
 int debertac__thread_count(void) DEBERTAC_HIDDEN;
 
+/* Writes the features of `required` (LLVM names, comma-separated) that this CPU (CPUID) or its
+ * operating system (XCR0) lacks into `missing` (comma-separated, truncated to `size`); returns
+ * how many. Names the table does not know are tuning flags, not instructions, and pass.
+ * debertac_cpu.c. */
+int debertac__cpu_missing(const char *required, char *missing, size_t size) DEBERTAC_HIDDEN;
+
 /* Starts nthreads − 1 workers (with every signal blocked); thread k (the caller is 0) runs its
  * tasks with workspace + k · workspace_size. Returns 0 if a thread cannot start (the pool
  * must still be stopped). */

@@ -42,6 +42,7 @@ API const char *debertac_status_string(debertac_status status) {
     case DEBERTAC_OUT_OF_MEMORY: return "out of memory";
     case DEBERTAC_IO_ERROR: return "i/o error";
     case DEBERTAC_INTERNAL_ERROR: return "internal error";
+    case DEBERTAC_UNSUPPORTED_CPU: return "unsupported cpu";
     }
     return "unknown status";
 }
@@ -121,6 +122,13 @@ API debertac_status debertac_model_open(const char *weights_path, debertac_model
     if (desc->abi_version != DEBERTAC_ABI_VERSION)
         return debertac__fail_open(DEBERTAC_INTERNAL_ERROR, "the model was generated for ABI version %u, the runtime is %u",
                          desc->abi_version, DEBERTAC_ABI_VERSION);
+    /* Before anything runs the generated code: the CPU must have every instruction set it may use. */
+    char missing[512];
+    if (debertac__cpu_missing(desc->required_features, missing, sizeof missing))
+        return debertac__fail_open(DEBERTAC_UNSUPPORTED_CPU,
+                                   "this CPU lacks %s, which the model's code was compiled to use (for cpu '%s'); "
+                                   "compile it on this machine, or with --target-cpu naming a CPU this one can run "
+                                   "(x86-64-v3 for any AVX2 machine)", missing, desc->target_cpu);
     struct debertac_model *model = calloc(1, sizeof *model);
     if (!model) return debertac__fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the model");
     model->desc = desc;

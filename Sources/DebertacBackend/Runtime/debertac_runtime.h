@@ -81,6 +81,10 @@ typedef struct debertac_model_desc {
     /* The label whose logit means entailment (zero-shot): the first label2id entry starting with
      * "entail" in any case, as transformers' pipeline; -1 when none. */
     int32_t entailment_id;
+    /* The CPU the code was generated for, and every feature LLVM enabled for it (its names,
+     * comma-separated): debertac_model_open refuses a CPU that lacks one (debertac_cpu.c). */
+    const char *target_cpu;
+    const char *required_features;
 } debertac_model_desc;
 
 /* Defined by tokenizer.s when the model has a tokenizer. */

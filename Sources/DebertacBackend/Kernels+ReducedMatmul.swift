@@ -1,0 +1,227 @@
+internal import CLLVM
+import DebertacIR
+
+/// `linear` below fp32 (`--precision bf16|int8`, docs/precision.md): the weight packed at
+/// compile time (`WeightsLayout.Source.reducedPanels`), the activations converted per task into
+/// the running thread's workspace, the products summed by AVX-512 dot-product instructions
+/// (`vdpbf16ps`, `vpdpbusd`) in the register block of the fp32 kernel (`PackedGemm`: 12 rows ×
+/// 2 vectors of 16 output channels), and the fp32 epilogue (int8: dequantization first).
+///
+/// A task is `reducedTileRows` rows × `reducedTileColumns` output channels; tasks run column
+/// group by column group (consecutive tasks share a group's weights, which the cores read from
+/// the shared cache). Each row is converted once per column group, so conversion costs about
+/// 1/768 of the products. Every output is one fixed sequence of operations whatever the thread
+/// count: results are bit-identical across thread counts.
+extension ModuleEmitter {
+    static let reducedTileRows = 24
+    static let reducedTileColumns = 768
+
+    /// `activation(x · weightᵀ + bias)` in `format`, for a constant packable weight `[n, k]`.
+    func lowerReducedLinear(_ op: Op, weight: WeightsLayout.Source, n: Int, k: Int, activation: OpKind?,
+                            format: ReducedPrecision) throws(BackendError) {
+        precondition(gemm.lanes == 16, "reduced-precision kernels need 512-bit vectors")
+        let x = graph.type(of: op.operands[0])
+        let hasBias = op.operands.count > 2
+        let width = gemm.columns
+        let steps = format.steps(k)
+        let panelBytes = steps * width * 4
+        let panels = (n + width - 1) / width
+        let packed = WeightsLayout.Source.reducedPanels(weight, rows: n, columns: k, width: width, format: format)
+        var sources: [PointerSource] = [.value(op.operands[0]),
+                                        .weights(packed, elements: format.weightBytes(rows: n, columns: k, width: width))]
+        if hasBias { sources.append(.value(op.operands[2])) }
+        sources.append(.value(op.result))
+        let out = sources.count - 1
+        let tileRows = Self.reducedTileRows, tileColumns = Self.reducedTileColumns
+        // Workspace: the tile's converted rows (each padded to whole steps and to 64 bytes),
+        // then (int8) each row's scale and zero point.
+        let rowBytes = (steps * 4 + 63) / 64 * 64
+        requireWorkspace(perSquaredLength: 0, perLength: 0, constant: tileRows * rowBytes + tileRows * 8)
+        let columnTiles = (n + tileColumns - 1) / tileColumns
+        let leading = Array(x.shape.dropLast())
+        let count = code.mul(code.ceilDiv(code.product(leading.map(size)), tileRows), columnTiles)
+        try launch(key(op, "reduced.\(format)"), sources, count: count) { a in
+            let m = code.product(leading.map { a.size($0, code) })
+            let rowTiles = code.ceilDiv(m, tileRows)
+            forEachTask(a) { task in
+                let m0 = code.mul(code.rem(task, rowTiles), tileRows)
+                let n0 = code.mul(code.div(task, rowTiles), tileColumns)
+                let rowCount = code.smin(code.i64(tileRows), code.sub(m, m0))
+                let columnCount = code.smin(code.i64(tileColumns), code.sub(code.i64(n), n0))
+                let converted = a.workspace
+                let rowParameters = code.gep(code.i8, a.workspace, code.i64(tileRows * rowBytes))
+                convertRows(code.gep(code.f32, a[0], code.mul(m0, k)), rows: rowCount, k: k, into: converted,
+                            rowBytes: rowBytes, parameters: rowParameters, format: format)
+                let y0 = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
+                let firstPanel = code.gep(code.i8, a[1], code.mul(code.div(n0, code.i64(width)), panelBytes))
+                multiplyReduced(a: converted, lda: rowBytes, rows: rowCount, steps: steps, panels: firstPanel,
+                                panelBytes: panelBytes, columns: columnCount, c: y0, ldc: n, format: format)
+                let bias = hasBias ? code.gep(code.f32, a[2], n0) : nil
+                switch format {
+                case .bf16:
+                    linearEpilogue(tile: y0, rows: rowCount, columns: columnCount, stride: n, bias: bias, activation: activation)
+                case .int8:
+                    let scales = code.gep(code.i8, a[1], code.i64(panels * panelBytes))
+                    let sums = code.gep(code.i8, scales, code.i64(panels * width * 4))
+                    dequantizeEpilogue(tile: y0, rows: rowCount, columns: columnCount, stride: n, rowParameters: rowParameters,
+                                       scales: code.gep(code.f32, scales, n0), sums: code.gep(code.i32, sums, n0),
+                                       bias: bias, activation: activation)
+                }
+            }
+        }
+    }
+
+    /// Converts `rows` rows of `k` floats at `x` into `format`, row r at `target + r · rowBytes`,
+    /// padded with zeros to whole steps. bf16: rounded to nearest, ties to even, on the bit
+    /// pattern. int8: per row, lo = min(0, min x) and hi = max(0, max x), scale = (hi − lo) / 255
+    /// (1 for an all-zero row), zero point z = rint(−lo / scale), q = clamp(rint(x / scale) + z,
+    /// 0, 255) as uint8; (scale, z) stored at `parameters + 8r` as (fp32, int32).
+    private func convertRows(_ x: IRValue, rows: IRValue, k: Int, into target: IRValue, rowBytes: Int,
+                             parameters: IRValue, format: ReducedPrecision) {
+        let c = code
+        let padded = format.steps(k) * format.group
+        let i16 = LLVMInt16TypeInContext(c.context)!
+        c.loop(c.i64(0), rows) { r in
+            let source = c.gep(c.f32, x, c.mul(r, k))
+            let row = c.gep(c.i8, target, c.mul(r, rowBytes))
+            switch format {
+            case .bf16:
+                c.loop(k) { j in
+                    let bits = c.load(c.i32, source, j)
+                    let odd = c.and(c.lshr(bits, c.i32(16)), c.i32(1))
+                    let rounded = c.lshr(c.wrappingAdd(c.wrappingAdd(bits, c.i32(0x7FFF)), odd), c.i32(16))
+                    c.store(LLVMBuildTrunc(c.builder, rounded, i16, "")!, i16, row, j)
+                }
+                for j in k..<padded { c.store(LLVMConstInt(i16, 0, 0)!, i16, row, c.i64(j)) }
+            case .int8:
+                // The range through order-preserving integer keys of the floats (vectorisable
+                // integer min/max reductions): key = bits ^ ((bits >> 31) & 0x7fffffff).
+                func key(_ bits: IRValue) -> IRValue { c.xor(bits, c.and(c.ashr(bits, c.i32(31)), c.i32(0x7FFF_FFFF))) }
+                let range = c.loop(c.i64(0), c.i64(k), carrying: [c.i32(0), c.i32(0)]) { j, extremes in
+                    let value = key(c.load(c.i32, source, j))
+                    return [c.select(c.lt(value, extremes[0]), value, extremes[0]),
+                            c.select(c.lt(extremes[1], value), value, extremes[1])]
+                }
+                let lo = c.bitcastToFloat(key(range[0])), hi = c.bitcastToFloat(key(range[1]))
+                let spread = c.fsub(hi, lo)
+                let scale = c.select(c.fgt(spread, c.f32(0)), c.fdiv(spread, c.f32(255)), c.f32(1))
+                let inverse = c.fdiv(c.f32(1), scale)
+                let zero = c.fptosi32(c.clamp(c.floatIntrinsic("rint", [c.fmul(c.fneg(lo), inverse)]), 0, 255))
+                c.store(scale, c.f32, parameters, c.mul(r, 2))
+                c.store(zero, c.i32, parameters, c.add(c.mul(r, 2), 1))
+                c.loop(k) { j in
+                    let q = c.wrappingAdd(c.fptosi32(c.floatIntrinsic("rint", [c.fmul(c.load(c.f32, source, j), inverse)])), zero)
+                    let clamped = c.select(c.lt(q, c.i32(0)), c.i32(0), c.select(c.lt(c.i32(255), q), c.i32(255), q))
+                    c.store(LLVMBuildTrunc(c.builder, clamped, c.i8, "")!, c.i8, row, j)
+                }
+                for j in k..<padded { c.store(LLVMConstInt(c.i8, 0, 0)!, c.i8, row, c.i64(j)) }
+            }
+        }
+    }
+
+    /// `c[rows × columns] = A · B` in `format`: A's rows converted (`convertRows`, row r at
+    /// `a + r · lda` bytes), B the packed panels from `panels` (`panelBytes` apart, `steps`
+    /// steps of 32 lanes × 4 bytes each); fp32 results for bf16, int32 sums for int8 (in c's
+    /// memory). Panels outer, blocks of `PackedGemm.rows` rows inner.
+    private func multiplyReduced(a: IRValue, lda: Int, rows: IRValue, steps: Int, panels: IRValue, panelBytes: Int,
+                                 columns: IRValue, c: IRValue, ldc: Int, format: ReducedPrecision) {
+        let shape = gemm
+        let kernels = (1...shape.rows).map { reducedBlock(rows: $0, format: format) }
+        code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
+            let column = code.mul(p, shape.columns)
+            let width = code.smin(code.i64(shape.columns), code.sub(columns, column))
+            let b = code.gep(code.i8, panels, code.mul(p, panelBytes))
+            code.loop(code.i64(0), code.ceilDiv(rows, shape.rows)) { block in
+                let r0 = code.mul(block, shape.rows)
+                let count = code.smin(code.i64(shape.rows), code.sub(rows, r0))
+                let arguments = [code.gep(code.i8, a, code.mul(r0, lda)), code.i64(lda), code.i64(steps), b,
+                                 code.gep(code.f32, c, code.add(code.mul(r0, ldc), column)), code.i64(ldc), width]
+                for (r, kernel) in kernels.enumerated().reversed() {
+                    code.when(code.eq(count, code.i64(r + 1))) { code.call(kernel.0, kernel.1, arguments) }
+                }
+            }
+        }
+    }
+
+    /// The register-blocked kernel for `rows` rows in `format`: for r < rows and j < columns,
+    /// `c[r · ldc + j] = Σ_s dot(a_r[s], b[s][j])` where a_r[s] is the 4-byte group s of row r
+    /// (broadcast to every lane) and b[s] the step's 128 bytes (32 lanes). Parameters: a, lda
+    /// (bytes), steps, b, c, ldc (elements), columns. Fewer columns than a panel's go through a
+    /// stack tile.
+    private func reducedBlock(rows: Int, format: ReducedPrecision) -> (IRValue, IRType) {
+        let shape = gemm
+        let name = "gemm.block\(rows)x\(shape.columns).\(format)"
+        let c = code
+        let (fn, type) = c.function(name, [c.ptr, c.i64, c.i64, c.ptr, c.ptr, c.i64, c.i64], c.void)
+        if LLVMCountBasicBlocks(fn) > 0 { return (fn, type) }
+        let saved = c.currentBlock
+        defer { c.position(at: saved) }
+        c.addStringAttribute("min-legal-vector-width", "512", to: fn)
+        for i: UInt32 in [1, 4, 5] { c.addAttribute("noalias", to: fn, at: i) }
+        c.startBlock(in: fn)
+        let (a, lda, steps, panel) = (c.param(fn, 0), c.param(fn, 1), c.param(fn, 2), c.param(fn, 3))
+        let (out, ldc, columns) = (c.param(fn, 4), c.param(fn, 5), c.param(fn, 6))
+        let lanes = 16, vectors = shape.vectors
+        let words = LLVMVectorType(c.i32, 16)!
+        let bfloats = LLVMVectorType(LLVMBFloatTypeInContext(c.context), 32)!
+        let accumulator = format == .bf16 ? c.vectorType(lanes) : words
+        let operand = format == .bf16 ? bfloats : words
+        let (dot, dotType) = format == .bf16
+            ? c.function("llvm.x86.avx512bf16.dpbf16ps.512", [accumulator, bfloats, bfloats], accumulator, internal: false)
+            : c.function("llvm.x86.avx512.vpdpbusd.512", [words, words, words], words, internal: false)
+        let tile = c.entryAlloca(c.i32, count: c.i64(rows * shape.columns))
+        let rowPointers = (0..<rows).map { c.gep(c.i8, a, c.mul(lda, c.i64($0))) }
+        let zeros = Array(repeating: LLVMConstNull(accumulator)!, count: rows * vectors)
+        let sums = c.loop(c.i64(0), steps, carrying: zeros) { step, acc in
+            let row = c.gep(c.i8, panel, c.mul(step, shape.columns * 4))
+            let b = (0..<vectors).map { c.load(operand, c.gep(c.i8, row, c.i64($0 * 64)), align: 64) }
+            var next = acc
+            for r in 0..<rows {
+                let group = c.load(c.i32, c.gep(c.i8, rowPointers[r], c.mul(step, 4)), align: 4)
+                let broadcast = LLVMBuildBitCast(c.builder, c.splat(group, type: words), operand, "")!
+                for v in 0..<vectors { next[r * vectors + v] = c.call(dot, dotType, [acc[r * vectors + v], broadcast, b[v]]) }
+            }
+            return next
+        }
+        func store(into target: IRValue, stride: IRValue) {
+            for r in 0..<rows {
+                for v in 0..<vectors {
+                    c.store(sums[r * vectors + v], c.gep(c.i32, target, c.add(c.mul(stride, c.i64(r)), c.i64(v * lanes))), align: 4)
+                }
+            }
+        }
+        let full = c.eq(columns, c.i64(shape.columns))
+        c.when(full) { store(into: out, stride: ldc) }
+        c.when(c.not(full)) {
+            store(into: tile, stride: c.i64(shape.columns))
+            c.loop(c.i64(0), c.i64(rows)) { r in
+                c.loop(c.i64(0), columns) { j in
+                    c.store(c.load(c.i32, tile, c.add(c.mul(r, shape.columns), j)), c.i32, out, c.add(c.mul(r, ldc), j))
+                }
+            }
+        }
+        c.retVoid()
+        return (fn, type)
+    }
+
+    /// The int8 epilogue over a tile of int32 sums: `y = act(float(sum − z_r · Σw_j) · s_r · s_j
+    /// + bias_j)` with the row's scale and zero point (`parameters + 8r`), the channel's scale
+    /// and int8 weight sum (`scales`, `sums` point at the tile's first channel).
+    private func dequantizeEpilogue(tile y: IRValue, rows: IRValue, columns: IRValue, stride: Int, rowParameters: IRValue,
+                                    scales: IRValue, sums: IRValue, bias: IRValue?, activation: OpKind?) {
+        let c = code
+        c.loop(c.i64(0), rows) { r in
+            let row = c.gep(c.f32, y, c.mul(r, stride))
+            let rowScale = c.load(c.f32, rowParameters, c.mul(r, 2))
+            let zero = c.load(c.i32, rowParameters, c.add(c.mul(r, 2), 1))
+            c.loop(c.i64(0), columns) { j in
+                let sum = c.load(c.i32, row, j)
+                let corrected = c.wrappingSub(sum, c.wrappingMul(zero, c.load(c.i32, sums, j)))
+                var v = c.fmul(c.sitofp(corrected), c.fmul(rowScale, c.load(c.f32, scales, j)))
+                if let bias { v = c.fadd(v, c.load(c.f32, bias, j)) }
+                if let activation { v = c.activation(activation, v)! }
+                c.store(v, c.f32, row, j)
+            }
+        }
+    }
+}
