@@ -171,19 +171,36 @@ extension ModuleEmitter {
         let terms = (c2p ? 1 : 0) + (p2c ? 1 : 0)
         // S (T²), Kᵀ panels (≤ (T + 31)·d), V panels (T·d rounded up to panels), the row sums and
         // the bucket row (3T), and one block's position product.
-        requireWorkspace(perSquaredLength: 4, perLength: 4 * (d + paddedHead + 3),
-                         constant: 4 * ((panel - 1) * d + (terms > 0 ? block * paddedPositions : 0)))
+        // bf16 (`{precision = "bf16"}` on a target with vdpbf16ps): every product on the bf16
+        // kernel (`multiplyReduced`), from Q and K rows rounded to bf16, Kᵀ and V packed as bf16
+        // pairs, the position embeddings as compile-time bf16 pair panels, and the softmax's
+        // numerators rounded to bf16 for P·V; scores, softmax and sums stay fp32.
+        let reduced = op.attributes["precision"]?.stringValue == "bf16" && reducedKernels.contains(.bf16)
+        let pairs = (d + 1) / 2, headRowBytes = (pairs * 4 + 63) / 64 * 64
+        // Beyond the fp32 regions: Q and K rows, Kᵀ and V pair panels, the probabilities' rows,
+        // each region aligned to 64 bytes.
+        let reducedBytes = reduced
+            ? (perSquared: 2, perLength: 2 * headRowBytes + 4 * pairs + 2 * paddedHead + 65, constant: 124 * pairs + 2 * paddedHead + 6 * 64)
+            : (perSquared: 0, perLength: 0, constant: 0)
+        requireWorkspace(perSquaredLength: 4 + reducedBytes.perSquared, perLength: 4 * (d + paddedHead + 3) + reducedBytes.perLength,
+                         constant: 4 * ((panel - 1) * d + (terms > 0 ? block * paddedPositions : 0)) + reducedBytes.constant)
         // The position embeddings are read as compile-time panels.
         var sources = sources(op)
         for index in [posKeyIndex, posQueryIndex].compactMap({ $0 }) {
             guard case let .weights(source)? = plan.storage[op.operands[index]], source.isPackable else {
                 throw unsupported(op, "the position embeddings must be constants (weights-only, folded by fold-constants)")
             }
-            let packed = WeightsLayout.Source.headPanels(source, rows: rowsOf[index]!, heads: heads, headSize: d, width: panel)
-            sources[index] = .weights(packed, elements: heads * ((rowsOf[index]! + panel - 1) / panel * panel) * d)
+            if reduced {
+                let packed = WeightsLayout.Source.bf16HeadPanels(source, rows: rowsOf[index]!, heads: heads, headSize: d, width: panel)
+                sources[index] = .weights(packed, elements: WeightsLayout.bf16HeadPanelBytes(rows: rowsOf[index]!, heads: heads,
+                                                                                              headSize: d, width: panel))
+            } else {
+                let packed = WeightsLayout.Source.headPanels(source, rows: rowsOf[index]!, heads: heads, headSize: d, width: panel)
+                sources[index] = .weights(packed, elements: heads * ((rowsOf[index]! + panel - 1) / panel * panel) * d)
+            }
         }
 
-        try launch(key(op, "block\(block)x\(panel)"), sources, count: code.mul(batch, heads)) { a in
+        try launch(key(op, "block\(block)x\(panel)\(reduced ? ".bf16" : "")"), sources, count: code.mul(batch, heads)) { a in
             let t = a.length
             let zero = code.i64(0)
             let scores = a.workspace
@@ -218,6 +235,19 @@ extension ModuleEmitter {
                 }
             }
             let gatherAdd = gatherAddFunction()
+            // The bf16 regions (unused in fp32).
+            var bytes = code.gep(code.i32, buckets, code.add(t, t))
+            func takeBytes(_ count: IRValue) -> IRValue {
+                let start = alignedTo64(bytes)
+                bytes = code.gep(code.i8, start, count)
+                return start
+            }
+            let probRowBytes = code.mul(code.ceilDiv(code.mul(code.ceilDiv(t, 2), code.i64(4)), 64), code.i64(64))
+            let queryRows = reduced ? takeBytes(code.mul(t, code.i64(headRowBytes))) : zero
+            let keyRows = reduced ? takeBytes(code.mul(t, code.i64(headRowBytes))) : zero
+            let keyPairs = reduced ? takeBytes(code.mul(code.mul(code.ceilDiv(t, panel), panel), code.i64(pairs * 4))) : zero
+            let valuePairs = reduced ? takeBytes(code.mul(code.ceilDiv(t, 2), code.i64(paddedHead * 4))) : zero
+            let probRows = reduced ? takeBytes(code.mul(t, probRowBytes)) : zero
 
             forEachTask(a) { task in
                 let b = code.div(task, code.i64(heads)), h = code.rem(task, code.i64(heads))
@@ -227,15 +257,34 @@ extension ModuleEmitter {
                     code.gep(code.f32, a[pointer], code.add(code.mul(code.add(tokens, token), stride), code.add(head, code.i64(column))))
                 }
                 let (query, key) = (rows(qPointer, qColumn, from: zero), rows(kPointer, kColumn, from: zero))
-                packTransposed(key, stride: code.i64(stride), count: t, depth: d, into: keysPacked)
-                packColumns(rows(vPointer, vColumn, from: zero), stride: code.i64(stride), rows: t, columns: d, into: valuesPacked)
+                if reduced {
+                    convertRowsToBF16(query, stride: code.i64(stride), rows: t, count: code.i64(d), into: queryRows,
+                                      rowBytes: code.i64(headRowBytes))
+                    if p2c {
+                        convertRowsToBF16(key, stride: code.i64(stride), rows: t, count: code.i64(d), into: keyRows,
+                                          rowBytes: code.i64(headRowBytes))
+                    }
+                    packTransposedPairs(key, stride: code.i64(stride), count: t, depth: d, into: keyPairs)
+                    packColumnPairs(rows(vPointer, vColumn, from: zero), stride: code.i64(stride), rows: t, columns: d, into: valuePairs)
+                } else {
+                    packTransposed(key, stride: code.i64(stride), count: t, depth: d, into: keysPacked)
+                    packColumns(rows(vPointer, vColumn, from: zero), stride: code.i64(stride), rows: t, columns: d, into: valuesPacked)
+                }
                 // This head's position panels.
                 let positionPanels = [posKeyIndex, posQueryIndex].map { index in
-                    index.map { code.gep(code.f32, a[$0], code.mul(h, ((rowsOf[$0]! + panel - 1) / panel * panel) * d)) }
+                    index.map { i -> IRValue in
+                        let rows = (rowsOf[i]! + panel - 1) / panel * panel
+                        return reduced ? code.gep(code.i8, a[i], code.mul(h, rows * pairs * 4)) : code.gep(code.f32, a[i], code.mul(h, rows * d))
+                    }
                 }
-                multiplyPanels(a: query, lda: code.i64(stride), rows: t, depth: code.i64(d),
-                               panel: { p in code.gep(code.f32, keysPacked, code.mul(p, d * panel)) }, ldb: code.i64(panel),
-                               columns: t, c: scores, ldc: t)
+                if reduced {
+                    multiplyReduced(a: queryRows, lda: code.i64(headRowBytes), rows: t, steps: code.i64(pairs), panels: keyPairs,
+                                    panelBytes: code.i64(pairs * panel * 4), columns: t, c: scores, ldc: t, format: .bf16)
+                } else {
+                    multiplyPanels(a: query, lda: code.i64(stride), rows: t, depth: code.i64(d),
+                                   panel: { p in code.gep(code.f32, keysPacked, code.mul(p, d * panel)) }, ldb: code.i64(panel),
+                                   columns: t, c: scores, ldc: t)
+                }
 
                 /// One relative term: per block of `block` rows of `content` (query rows for c2p,
                 /// keys for p2c), the block's product with the position panels it reaches, then
@@ -251,17 +300,24 @@ extension ModuleEmitter {
                         let firstPanel = code.div(lo, code.i64(panel))
                         let panels = code.sub(code.add(code.div(hi, code.i64(panel)), 1), firstPanel)
                         let ldp = code.mul(panels, panel)
-                        multiplyPanels(a: code.gep(code.f32, content, code.mul(row0, stride)), lda: code.i64(stride), rows: count,
-                                       depth: code.i64(d),
-                                       panel: { p in code.gep(code.f32, positions, code.mul(code.add(firstPanel, p), d * panel)) },
-                                       ldb: code.i64(panel), columns: ldp, c: blockProduct, ldc: ldp)
+                        if reduced {
+                            multiplyReduced(a: code.gep(code.i8, content, code.mul(row0, headRowBytes)), lda: code.i64(headRowBytes),
+                                            rows: count, steps: code.i64(pairs),
+                                            panels: code.gep(code.i8, positions, code.mul(firstPanel, pairs * panel * 4)),
+                                            panelBytes: code.i64(pairs * panel * 4), columns: ldp, c: blockProduct, ldc: ldp, format: .bf16)
+                        } else {
+                            multiplyPanels(a: code.gep(code.f32, content, code.mul(row0, stride)), lda: code.i64(stride), rows: count,
+                                           depth: code.i64(d),
+                                           panel: { p in code.gep(code.f32, positions, code.mul(code.add(firstPanel, p), d * panel)) },
+                                           ldb: code.i64(panel), columns: ldp, c: blockProduct, ldc: ldp)
+                        }
                         // Entry idx of the product's row lies at column idx − firstPanel·32.
                         add(row0, count, blockProduct, ldp, code.mul(firstPanel, panel))
                     }
                 }
                 if let positions = positionPanels[0] {
                     // Query rows i0 ..< i0 + n reach i − j ∈ [i0 + 1 − T, i0 + n − 1].
-                    relativeTerm(query, positions, reach: { i0, n in (code.sub(code.add(i0, 1), t), code.sub(code.add(i0, n), code.i64(1))) }) {
+                    relativeTerm(reduced ? queryRows : query, positions, reach: { i0, n in (code.sub(code.add(i0, 1), t), code.sub(code.add(i0, n), code.i64(1))) }) {
                         i0, n, product, ldp, origin in
                         code.loop(i0, code.add(i0, n)) { i in
                             let row = code.gep(code.f32, scores, code.mul(i, t))
@@ -273,7 +329,7 @@ extension ModuleEmitter {
                 }
                 if let positions = positionPanels[1] {
                     // Keys j0 ..< j0 + n are reached from i − j ∈ [1 − j0 − n, T − 1 − j0].
-                    relativeTerm(key, positions, reach: { j0, n in (code.sub(code.i64(1), code.add(j0, n)), code.sub(code.sub(t, code.i64(1)), j0)) }) {
+                    relativeTerm(reduced ? keyRows : key, positions, reach: { j0, n in (code.sub(code.i64(1), code.add(j0, n)), code.sub(code.sub(t, code.i64(1)), j0)) }) {
                         j0, n, product, ldp, origin in
                         code.loop(zero, t) { i in
                             let row = code.gep(code.f32, scores, code.add(code.mul(i, t), j0))
@@ -298,9 +354,17 @@ extension ModuleEmitter {
                     code.store(exponentiate(row, length: t, maximum: maximum), code.f32, sums, i)
                 }
                 let target = code.gep(code.f32, a[out], code.add(code.mul(tokens, width), head))
-                multiplyPanels(a: scores, lda: t, rows: t, depth: t,
-                               panel: { p in code.gep(code.f32, valuesPacked, code.mul(p, code.mul(t, panel))) }, ldb: code.i64(panel),
-                               columns: code.i64(d), c: target, ldc: code.i64(width))
+                if reduced {
+                    convertRowsToBF16(scores, stride: t, rows: t, count: t, into: probRows, rowBytes: probRowBytes)
+                    let steps = code.ceilDiv(t, 2)
+                    multiplyReduced(a: probRows, lda: probRowBytes, rows: t, steps: steps, panels: valuePairs,
+                                    panelBytes: code.mul(steps, code.i64(panel * 4)), columns: code.i64(d), c: target,
+                                    ldc: code.i64(width), format: .bf16)
+                } else {
+                    multiplyPanels(a: scores, lda: t, rows: t, depth: t,
+                                   panel: { p in code.gep(code.f32, valuesPacked, code.mul(p, code.mul(t, panel))) }, ldb: code.i64(panel),
+                                   columns: code.i64(d), c: target, ldc: code.i64(width))
+                }
                 code.loop(zero, t) { i in
                     let row = code.gep(code.f32, target, code.mul(i, width))
                     let sum = code.load(code.f32, sums, i)
@@ -308,6 +372,13 @@ extension ModuleEmitter {
                 }
             }
         }
+    }
+
+    /// `pointer` rounded up to a multiple of 64 bytes.
+    private func alignedTo64(_ pointer: IRValue) -> IRValue {
+        let address = LLVMBuildPtrToInt(code.builder, pointer, code.i64, "")!
+        let aligned = code.and(code.add(address, code.i64(63)), code.i64(-64))
+        return code.gep(code.i8, pointer, code.sub(aligned, address))
     }
 
     /// `attention.gather_add(row, entries, terms, stride, origin, n)`: for j < n,

@@ -7,7 +7,8 @@ import DebertacIR
 /// (`vdpbf16ps`, `vpdpbusd`) in the register block of the fp32 kernel (`PackedGemm`: 12 rows ×
 /// 2 vectors of 16 output channels), and the fp32 epilogue (int8: dequantization first).
 ///
-/// A task is `reducedTileRows` rows × `reducedTileColumns` output channels; tasks run column
+/// A task is `reducedTileRows` rows × `reducedTileColumns` output channels (half as many for
+/// products of at most that many channels); tasks run column
 /// group by column group (consecutive tasks share a group's weights, which the cores read from
 /// the shared cache). Each row is converted once per column group, so conversion costs about
 /// 1/768 of the products. Every output is one fixed sequence of operations whatever the thread
@@ -32,7 +33,9 @@ extension ModuleEmitter {
         if hasBias { sources.append(.value(op.operands[2])) }
         sources.append(.value(op.result))
         let out = sources.count - 1
-        let tileRows = Self.reducedTileRows, tileColumns = Self.reducedTileColumns
+        // One channel group is split in two, so that a 768-wide product at 1 × 128 makes 12 tasks
+        // rather than 6 uneven ones (5 of 24 rows, 1 of 8).
+        let tileRows = Self.reducedTileRows, tileColumns = n > Self.reducedTileColumns ? Self.reducedTileColumns : Self.reducedTileColumns / 2
         // Workspace: the tile's converted rows (each padded to whole steps and to 64 bytes),
         // then (int8) each row's scale and zero point.
         let rowBytes = (steps * 4 + 63) / 64 * 64
@@ -54,8 +57,8 @@ extension ModuleEmitter {
                             rowBytes: rowBytes, parameters: rowParameters, format: format)
                 let y0 = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
                 let firstPanel = code.gep(code.i8, a[1], code.mul(code.div(n0, code.i64(width)), panelBytes))
-                multiplyReduced(a: converted, lda: rowBytes, rows: rowCount, steps: steps, panels: firstPanel,
-                                panelBytes: panelBytes, columns: columnCount, c: y0, ldc: n, format: format)
+                multiplyReduced(a: converted, lda: code.i64(rowBytes), rows: rowCount, steps: code.i64(steps), panels: firstPanel,
+                                panelBytes: code.i64(panelBytes), columns: columnCount, c: y0, ldc: code.i64(n), format: format)
                 let bias = hasBias ? code.gep(code.f32, a[2], n0) : nil
                 switch format {
                 case .bf16:
@@ -86,12 +89,7 @@ extension ModuleEmitter {
             let row = c.gep(c.i8, target, c.mul(r, rowBytes))
             switch format {
             case .bf16:
-                c.loop(k) { j in
-                    let bits = c.load(c.i32, source, j)
-                    let odd = c.and(c.lshr(bits, c.i32(16)), c.i32(1))
-                    let rounded = c.lshr(c.wrappingAdd(c.wrappingAdd(bits, c.i32(0x7FFF)), odd), c.i32(16))
-                    c.store(LLVMBuildTrunc(c.builder, rounded, i16, "")!, i16, row, j)
-                }
+                c.loop(k) { j in c.store(bf16(c.load(c.i32, source, j)), i16, row, j) }
                 for j in k..<padded { c.store(LLVMConstInt(i16, 0, 0)!, i16, row, c.i64(j)) }
             case .int8:
                 // The range through order-preserving integer keys of the floats (vectorisable
@@ -119,12 +117,81 @@ extension ModuleEmitter {
         }
     }
 
+    /// The bfloat16 nearest the float with bit pattern `bits` (an i32), ties to even, as an i16:
+    /// `(bits + 0x7fff + lsb) >> 16`, the rounding `ReducedPrecision.bf16Bits` does at compile time.
+    func bf16(_ bits: IRValue) -> IRValue {
+        let c = code
+        let odd = c.and(c.lshr(bits, c.i32(16)), c.i32(1))
+        let rounded = c.lshr(c.wrappingAdd(c.wrappingAdd(bits, c.i32(0x7FFF)), odd), c.i32(16))
+        return LLVMBuildTrunc(c.builder, rounded, LLVMInt16TypeInContext(c.context), "")!
+    }
+
+    /// Rounds `rows` rows of `count` floats (row r at `source + r · stride` floats) to bf16, row r
+    /// at `target + r · rowBytes`, with a zero after an odd count (whole pairs).
+    func convertRowsToBF16(_ source: IRValue, stride: IRValue, rows: IRValue, count: IRValue, into target: IRValue, rowBytes: IRValue) {
+        let c = code
+        let i16 = LLVMInt16TypeInContext(c.context)!
+        c.loop(c.i64(0), rows) { r in
+            let from = c.gep(c.f32, source, c.mul(r, stride))
+            let row = c.gep(c.i8, target, c.mul(r, rowBytes))
+            c.loop(c.i64(0), count) { j in c.store(bf16(c.load(c.i32, from, j)), i16, row, j) }
+            c.store(LLVMConstInt(i16, 0, 0)!, i16, row, count)
+        }
+    }
+
+    /// Packs a `[count, depth]` block (row r at `source + r · stride` floats) as bf16 pair panels
+    /// whose columns are its rows (Kᵀ for Q·Kᵀ): panel p, step s, lane l holds rows' elements
+    /// `2s, 2s + 1` of row `32p + l`; ⌈count / 32⌉ panels of ⌈depth / 2⌉ steps × 128 bytes, zeros
+    /// past `count` and `depth`.
+    func packTransposedPairs(_ source: IRValue, stride: IRValue, count: IRValue, depth: Int, into target: IRValue) {
+        let c = code
+        let i16 = LLVMInt16TypeInContext(c.context)!
+        let width = gemm.columns, steps = (depth + 1) / 2
+        c.loop(c.i64(0), c.mul(c.ceilDiv(count, width), width)) { r in
+            let inside = c.lt(r, count)
+            let row = c.gep(c.f32, source, c.mul(c.smin(r, c.sub(count, c.i64(1))), stride))
+            let panel = c.gep(i16, target, c.add(c.mul(c.div(r, c.i64(width)), steps * width * 2), c.mul(c.rem(r, c.i64(width)), 2)))
+            c.loop(depth) { k in
+                let value = c.select(inside, bf16(c.load(c.i32, row, k)), LLVMConstInt(i16, 0, 0)!)
+                c.store(value, i16, panel, c.add(c.mul(c.div(k, c.i64(2)), width * 2), c.rem(k, c.i64(2))))
+            }
+            if depth % 2 == 1 { c.store(LLVMConstInt(i16, 0, 0)!, i16, panel, c.i64(depth / 2 * width * 2 + 1)) }
+        }
+    }
+
+    /// Packs a `[rows, columns]` block (row r at `source + r · stride` floats) as bf16 pair panels
+    /// of 32 of its columns (V for P·V): panel p, step s, lane l holds rows `2s, 2s + 1` of column
+    /// `32p + l`; ⌈columns / 32⌉ panels of ⌈rows / 2⌉ steps × 128 bytes, zeros past the block.
+    func packColumnPairs(_ source: IRValue, stride: IRValue, rows: IRValue, columns: Int, into target: IRValue) {
+        let c = code
+        let i16 = LLVMInt16TypeInContext(c.context)!
+        let width = gemm.columns
+        let steps = c.ceilDiv(rows, 2)
+        c.loop(c.i64(0), c.mul(steps, 2)) { r in
+            let inside = c.lt(r, rows)
+            let row = c.gep(c.f32, source, c.mul(c.smin(r, c.sub(rows, c.i64(1))), stride))
+            let step = c.gep(i16, target, c.add(c.mul(c.div(r, c.i64(2)), width * 2), c.rem(r, c.i64(2))))
+            for p in 0..<(columns + width - 1) / width {
+                let panel = c.gep(i16, step, c.mul(c.mul(steps, c.i64(p)), width * 2))
+                c.loop(width) { l in
+                    let column = p * width
+                    var value = bf16(c.load(c.i32, row, c.add(l, column)))
+                    if column + width > columns {
+                        value = c.select(c.lt(c.add(l, column), c.i64(columns)),
+                                         bf16(c.load(c.i32, row, c.smin(c.add(l, column), c.i64(columns - 1)))), LLVMConstInt(i16, 0, 0)!)
+                    }
+                    c.store(c.select(inside, value, LLVMConstInt(i16, 0, 0)!), i16, panel, c.mul(l, 2))
+                }
+            }
+        }
+    }
+
     /// `c[rows × columns] = A · B` in `format`: A's rows converted (`convertRows`, row r at
     /// `a + r · lda` bytes), B the packed panels from `panels` (`panelBytes` apart, `steps`
     /// steps of 32 lanes × 4 bytes each); fp32 results for bf16, int32 sums for int8 (in c's
     /// memory). Panels outer, blocks of `PackedGemm.rows` rows inner.
-    private func multiplyReduced(a: IRValue, lda: Int, rows: IRValue, steps: Int, panels: IRValue, panelBytes: Int,
-                                 columns: IRValue, c: IRValue, ldc: Int, format: ReducedPrecision) {
+    func multiplyReduced(a: IRValue, lda: IRValue, rows: IRValue, steps: IRValue, panels: IRValue, panelBytes: IRValue,
+                         columns: IRValue, c: IRValue, ldc: IRValue, format: ReducedPrecision) {
         let shape = gemm
         let kernels = (1...shape.rows).map { reducedBlock(rows: $0, format: format) }
         code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
@@ -134,8 +201,8 @@ extension ModuleEmitter {
             code.loop(code.i64(0), code.ceilDiv(rows, shape.rows)) { block in
                 let r0 = code.mul(block, shape.rows)
                 let count = code.smin(code.i64(shape.rows), code.sub(rows, r0))
-                let arguments = [code.gep(code.i8, a, code.mul(r0, lda)), code.i64(lda), code.i64(steps), b,
-                                 code.gep(code.f32, c, code.add(code.mul(r0, ldc), column)), code.i64(ldc), width]
+                let arguments = [code.gep(code.i8, a, code.mul(r0, lda)), lda, steps, b,
+                                 code.gep(code.f32, c, code.add(code.mul(r0, ldc), column)), ldc, width]
                 for (r, kernel) in kernels.enumerated().reversed() {
                     code.when(code.eq(count, code.i64(r + 1))) { code.call(kernel.0, kernel.1, arguments) }
                 }

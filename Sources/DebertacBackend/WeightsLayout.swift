@@ -39,6 +39,11 @@ final class WeightsLayout {
         ///   the panels, the padded rows' scales (fp32), then the sums of their int8 values (int32).
         /// Its elements are bytes (`ReducedPrecision.weightBytes`).
         indirect case reducedPanels(Source, rows: Int, columns: Int, width: Int, format: ReducedPrecision)
+        /// `headPanels` in bfloat16 pairs for the bf16 attention (`Kernels+Attention.swift`): head h's
+        /// `[rows, headSize]` block as panels of `width` rows, each `[⌈headSize / 2⌉, width, 2]`
+        /// (panel p, step s, lane l: elements 2s, 2s + 1 of row `width · p + l`), rounded to nearest,
+        /// zero-padded. Its elements are bytes.
+        indirect case bf16HeadPanels(Source, rows: Int, heads: Int, headSize: Int, width: Int)
         /// A plain source with every value rounded to bfloat16 (to nearest, ties to even): the
         /// weights of `--precision bf16` on a target without AVX512-BF16, which the fp32 kernel
         /// reads as bf16 storage (`Precision.bf16`).
@@ -61,7 +66,7 @@ final class WeightsLayout {
         var elementBytes: Int {
             switch self {
             case let .panels(_, _, _, _, precision): precision.bytes
-            case .reducedPanels: 1
+            case .reducedPanels, .bf16HeadPanels: 1
             default: 4
             }
         }
@@ -219,6 +224,12 @@ final class WeightsLayout {
             try withBytes(of: encoded, body)
         case .roundedToBF16:
             try withBytes(of: floats(of: source, constants: constants), body)
+        case let .bf16HeadPanels(inner, rows, heads, headSize, width):
+            let w = try floats(of: inner, constants: constants)
+            guard w.count == rows * heads * headSize else {
+                throw .constantUnavailable(name: "\(inner)", message: "has \(w.count) elements, expected \(rows * heads * headSize)")
+            }
+            try withBytes(of: Self.bf16HeadPanels(w, rows: rows, heads: heads, headSize: headSize, width: width), body)
         case let .reducedPanels(inner, rows, columns, width, format):
             let w = try floats(of: inner, constants: constants)
             guard w.count == rows * columns else {
@@ -226,6 +237,27 @@ final class WeightsLayout {
             }
             try withBytes(of: format.pack(w, rows: rows, columns: columns, width: width), body)
         }
+    }
+
+    /// Bytes of `Source.bf16HeadPanels`.
+    static func bf16HeadPanelBytes(rows: Int, heads: Int, headSize: Int, width: Int) -> Int {
+        heads * ((rows + width - 1) / width * width) * ((headSize + 1) / 2 * 2) * 2
+    }
+
+    /// The bf16 pair panels of each head of the row-major `[rows, heads · headSize]` matrix `w`.
+    static func bf16HeadPanels(_ w: [Float], rows: Int, heads: Int, headSize: Int, width: Int) -> [UInt16] {
+        let panels = (rows + width - 1) / width, steps = (headSize + 1) / 2
+        var out = [UInt16](repeating: 0, count: heads * panels * steps * width * 2)
+        for h in 0..<heads {
+            for row in 0..<rows {
+                let (panel, lane) = (row / width, row % width)
+                for c in 0..<headSize {
+                    let at = (((h * panels + panel) * steps + c / 2) * width + lane) * 2 + c % 2
+                    out[at] = ReducedPrecision.bf16Bits(w[row * heads * headSize + h * headSize + c])
+                }
+            }
+        }
+        return out
     }
 
     /// The narrowest precision that holds every value of the plain source `source` exactly

@@ -8,7 +8,8 @@ extension OpKind {
     static var fusedEntries: [(OpKind, OpInfo)] {
         let eps = AttributeSpec("eps", .float, .positive)
         let attention = [AttributeSpec("c2p", .int, .nonNegative), AttributeSpec("heads", .int, .positive),
-                         AttributeSpec("p2c", .int, .nonNegative), AttributeSpec("scale", .float, .finite)]
+                         AttributeSpec("p2c", .int, .nonNegative), AttributeSpec("scale", .float, .finite),
+                         AttributeSpec("precision", .string, .oneOf(["bf16"]), optional: true)]
         return [
             (.relBucketTable, OpInfo(.relBucketTable, group: .attention, operands: [],
                 attributes: [AttributeSpec("buckets", .int, .any), AttributeSpec("max_position", .int, .positive),

@@ -24,6 +24,13 @@ public struct AssignPrecision: Pass {
         var statistics = PassStatistics()
         guard context.precision != .fp32 else { return statistics }
         let weightsOnly = graph.weightsOnlyValues()
+        for id in graph.ops where [.disentangledAttention, .disentangledAttentionQKV].contains(graph[op: id].kind) {
+            guard graph[op: id].attributes["precision"] == nil else { continue }
+            var attributes = graph[op: id].attributes
+            attributes["precision"] = .string(ComputePrecision.bf16.rawValue)
+            graph.setAttributes(id, attributes)
+            statistics.add(1, "attention ops in bf16")
+        }
         for id in graph.ops where [.linear, .linearAct].contains(graph[op: id].kind) {
             let op = graph[op: id]
             guard op.attributes["precision"] == nil, weightsOnly.contains(op.operands[1]),

@@ -93,7 +93,8 @@ import Testing
         // Per-token linears carry the precision; the head (pooler, classifier: one row per sequence) stays fp32.
         #expect(linears.filter { $0.contains("{precision = \"int8\"}") || $0.contains("precision = \"int8\"}") }.count == linears.count - 2,
                 "\(linears.joined(separator: "\n"))")
-        #expect(result.stderr.contains("assign-precision: \(linears.count - 2) linears in int8"), "\(result.stderr)")
+        #expect(result.stderr.contains("assign-precision: 2 attention ops in bf16, \(linears.count - 2) linears in int8"), "\(result.stderr)")
+        #expect(result.stdout.contains("disentangled_attention_qkv(") && result.stdout.contains("precision = \"bf16\""))
         let fp32 = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-"])
         #expect(!fp32.stdout.contains("precision"))
         let bad = try CommandRunner.run(["compile", OptCompileCommandTests.model, "--emit=ir", "-o", "-", "--precision", "fp16"])
