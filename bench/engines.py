@@ -1,11 +1,13 @@
 """One inference engine in its own process, driven by bench.py over a pipe (one JSON object a line).
 
-    python3 bench/engines.py ENGINE --checkpoint DIR [--onnx FILE] [--so FILE] --threads N
+    python3 bench/engines.py ENGINE --checkpoint DIR [--model FILE] --threads N
 
-ENGINE is torch, onnxruntime, openvino or debertac. A worker imports only its own engine's library (so
-its peak RSS is that engine's), loads the model when told, and answers commands:
+ENGINE is a key of catalogue.ENGINES (debertac, debertac-bf16, onnxruntime-int8, openvino-default, ...);
+its worker class here (torch, onnxruntime, openvino or debertac) loads --model (a .so, an ONNX file or an
+OpenVINO IR .xml) with the catalogue's settings. A worker imports only its own engine's library (so its
+peak RSS is that engine's), loads the model when told, and answers commands:
 
-    {"cmd": "load"}                                   -> load_s, import_s, rss_kb, info
+    {"cmd": "load"}                                   -> load_s, import_s, rss_kb, info, precision
     {"cmd": "prepare", "batch": B, "length": T}       -> sizes per-shape state (a debertac session)
     {"cmd": "run", "case": {...}, "logits": true}     -> seconds (the call alone), logits
     {"cmd": "stats"}                                  -> maxrss_kb (ru_maxrss), rss_kb (now)
@@ -27,6 +29,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from catalogue import ENGINES  # noqa: E402
 from shapes import Case, make_inputs  # noqa: E402
 
 
@@ -40,11 +43,13 @@ def maxrss_kb() -> int:
 
 
 class Engine:
-    """Subclasses import their library in `import_library`, load in `load`, and run converted inputs."""
+    """Subclasses import their library in `import_library`, load in `load`, and run converted inputs.
+    `precision` is what the loaded engine says it computes in (fp32, bf16, int8), for the report."""
     name = ""
 
-    def __init__(self, args):
-        self.args = args
+    def __init__(self, args, spec):
+        self.args, self.spec = args, spec
+        self.precision = spec.precision
         self.inputs = {}
 
     def import_library(self) -> None: ...
@@ -102,7 +107,7 @@ class OnnxRuntimeEngine(Engine):
         options.intra_op_num_threads = self.args.threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(str(self.args.onnx), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(self.args.model), options, providers=["CPUExecutionProvider"])
         return f"onnxruntime {ort.__version__}, CPUExecutionProvider, ORT_ENABLE_ALL, " \
                f"intra_op_num_threads {self.args.threads}"
 
@@ -118,13 +123,19 @@ class OpenVinoEngine(Engine):
         import openvino as ov
 
     def load(self):
+        """The catalogue's options on top of ours: openvino sets INFERENCE_PRECISION_HINT f32;
+        openvino-default and openvino-int8 leave the precision to OpenVINO (bf16 where the CPU has it)."""
         core = ov.Core()
-        config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": self.args.threads,
-                  "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
-        self.compiled = core.compile_model(core.read_model(str(self.args.onnx)), "CPU", config)
+        config = {"INFERENCE_NUM_THREADS": self.args.threads, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
+                  **self.spec.options}
+        self.compiled = core.compile_model(core.read_model(str(self.args.model)), "CPU", config)
         self.request = self.compiled.create_infer_request()
-        got = {k: str(self.compiled.get_property(k)) for k in ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS",
-                                                               "NUM_STREAMS")}
+        hint = self.compiled.get_property("INFERENCE_PRECISION_HINT")
+        hint = hint.get_type_name() if hasattr(hint, "get_type_name") else str(hint)
+        got = {"INFERENCE_PRECISION_HINT": hint,
+               **{k: str(self.compiled.get_property(k)) for k in ("INFERENCE_NUM_THREADS", "NUM_STREAMS")}}
+        if self.spec.precision != "int8":   # int8 models keep int8 where NNCF quantized, the hint elsewhere
+            self.precision = {"f32": "fp32", "f16": "fp16"}.get(hint, hint)
         return f"openvino {ov.__version__.split('-')[0]}, CPU, dynamic shapes, " + \
                ", ".join(f"{k} {v}" for k, v in got.items())
 
@@ -142,7 +153,7 @@ class DebertacEngine(Engine):
         import numpy as np
 
     def load(self):
-        lib = ctypes.CDLL(str(self.args.so))
+        lib = ctypes.CDLL(str(self.args.model))
         vp, i32 = ctypes.c_void_p, ctypes.c_int32
         lib.debertac_model_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(vp)]
         lib.debertac_open_error.restype = ctypes.c_char_p
@@ -163,6 +174,7 @@ class DebertacEngine(Engine):
         self.lib, self.session = lib, None
         self.labels = lib.debertac_model_num_labels(self.model)
         info = json.loads(lib.debertac_model_info(self.model))
+        self.precision = info.get("precision", "fp32")
         return f"{info.get('compiler')}, LLVM {info.get('llvm')}, {info.get('precision')}, " \
                f"cpu {info.get('target', {}).get('cpu')}, DEBERTAC_NUM_THREADS {os.environ.get('DEBERTAC_NUM_THREADS')}"
 
@@ -190,7 +202,7 @@ class DebertacEngine(Engine):
         return logits.copy()
 
 
-ENGINES = {e.name: e for e in (TorchEngine, OnnxRuntimeEngine, OpenVinoEngine, DebertacEngine)}
+WORKERS = {e.name: e for e in (TorchEngine, OnnxRuntimeEngine, OpenVinoEngine, DebertacEngine)}
 
 
 def serve(engine: Engine, replies) -> None:
@@ -210,7 +222,7 @@ def serve(engine: Engine, replies) -> None:
                 info = engine.load()
                 loaded = time.perf_counter()
                 reply(ok=True, import_s=imported - start, load_s=loaded - imported, rss_after_import_kb=rss_import,
-                      rss_kb=current_rss_kb(), maxrss_kb=maxrss_kb(), info=info)
+                      rss_kb=current_rss_kb(), maxrss_kb=maxrss_kb(), info=info, precision=engine.precision)
             elif cmd == "prepare":
                 start = time.perf_counter()
                 engine.prepare(request["batch"], request["length"])
@@ -241,14 +253,14 @@ def main(argv) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("engine", choices=sorted(ENGINES))
     parser.add_argument("--checkpoint", type=Path)
-    parser.add_argument("--onnx", type=Path)
-    parser.add_argument("--so", type=Path)
+    parser.add_argument("--model", type=Path, help="what the engine loads: a .so, an ONNX file, an OpenVINO .xml")
     parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args(argv)
     replies = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    serve(ENGINES[args.engine](args), replies)
+    spec = ENGINES[args.engine]
+    serve(WORKERS[spec.worker](args, spec), replies)
     return 0
 
 

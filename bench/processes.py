@@ -16,6 +16,11 @@ class EngineFailure(Exception):
     """An engine could not be built, loaded or run; the others carry on without it."""
 
 
+class EngineSkipped(EngineFailure):
+    """An engine deliberately not run here (its model would not fit in memory): reported as skipped, with
+    the reason, and unlike a failure it does not make the run fail."""
+
+
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

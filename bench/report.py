@@ -1,16 +1,15 @@
-"""The machine description, the Markdown tables, and docs/benchmarks.md."""
+"""The machine description and docs/benchmarks.md (its method text and the tables of tables.py)."""
 
 import os
 import platform
-import statistics
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from catalogue import FP32_NOISE
 from shapes import SHAPES, forward_flops, hf_position_projection_flops
+from tables import tables  # noqa: F401  (bench.py: report.tables(results))
 
-NAMES = {"debertac": "debertac", "onnxruntime": "ONNX Runtime", "openvino": "OpenVINO", "torch": "PyTorch eager"}
-PEERS = ["onnxruntime", "openvino", "torch"]
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -35,7 +34,7 @@ def machine(threads: int, debertac: Path) -> dict:
     except (OSError, StopIteration):
         pass
     versions = {}
-    for package in ("torch", "transformers", "onnxruntime", "openvino", "onnx", "numpy", "safetensors"):
+    for package in ("torch", "transformers", "onnxruntime", "openvino", "nncf", "onnx", "numpy", "safetensors"):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
@@ -55,194 +54,6 @@ def machine(threads: int, debertac: Path) -> dict:
             "python": platform.python_version(), "versions": versions,
             "debertac": output([str(debertac), "--version"]) or "not built", "llvm": doctor.get("llvm", "?"),
             "llvm_cpu": doctor.get("cpu", "?"), "commit": commit + dirty, "loadavg": loadavg()}
-
-
-# ----------------------------------------------------------------------------------------------------
-
-def ms(seconds) -> str:
-    if seconds is None:
-        return "n/a"
-    return f"{seconds * 1e3:,.0f}" if seconds >= 1 else f"{seconds * 1e3:.1f}"
-
-
-def mib(kb) -> str:
-    return "n/a" if kb is None else f"{kb / 1024:,.0f} MiB"
-
-
-def quartiles(times):
-    if len(times) < 2:
-        return times[0], times[0]
-    q = statistics.quantiles(times, n=4, method="inclusive")
-    return q[0], q[2]
-
-
-def table(header, rows) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def medians(shape_result) -> dict:
-    return {e: {case: statistics.median(ts) for case, ts in r["times"].items() if ts}
-            for e, r in shape_result["engines"].items() if r["status"] == "ok"}
-
-
-def paired_base(shape_result, peer: str, case: str, overall: float) -> float:
-    """debertac's median for a ratio to `peer`: over the calls interleaved with that peer's under the
-    paired schedule, else over all of debertac's calls."""
-    times = shape_result["engines"].get("debertac", {}).get("paired", {}).get(peer, {}).get(case)
-    return statistics.median(times) if times else overall
-
-
-def sgemm_rates(sgemm, threads):
-    """{M: GFLOP/s of the two FFN products of that M together} at the given thread count, and the peak."""
-    by_m = {}
-    for r in sgemm["results"]:
-        if r["threads"] == threads:
-            flops, seconds = by_m.get(r["m"], (0, 0))
-            by_m[r["m"]] = (flops + 2 * r["m"] * r["n"] * r["k"], seconds + r["median_s"])
-    rates = {m: f / s / 1e9 for m, (f, s) in by_m.items()}
-    # The peak is the better of the best median at `threads` threads and `threads` × the best
-    # single-thread median: OpenBLAS's own threading can scale worse than independent tiles.
-    candidates = [r["gflops"] for r in sgemm["results"] if r["threads"] == threads]
-    candidates += [threads * r["gflops"] for r in sgemm["results"] if r["threads"] == 1]
-    peak = max(candidates, default=None)
-    return rates, peak
-
-
-def tables(results) -> str:
-    m, threads = results["machine"], results["machine"]["threads"]
-    out = [f"Machine: {m['cpu']}, {m['usable_cpus']} cores, {m['ram_gib']:.1f} GiB RAM, {m['os']}; "
-           f"every engine uses {threads} threads. Load average {m['loadavg']} at the start, {m['loadavg_end']} at the end.",
-           ""]
-    rates, peak = sgemm_rates(results["sgemm"], threads)
-
-    # Latency and throughput.
-    rows, speedups, roofline, agreement = [], [], [], []
-    for name, r in results["shapes"].items():
-        med = medians(r)
-        for case in (c for c in r["cases"] if c["timed"]):
-            case_name, batch = case["name"], case["batch"]
-            flops = r["flops"][case_name]["total"]
-            base = med.get("debertac", {}).get(case_name)
-            for engine, result in r["engines"].items():
-                times = result["times"].get(case_name)
-                if result["status"] != "ok" or not times:
-                    rows.append([name, case_name, NAMES[engine], "failed" if result["status"] == "failed" else "n/a",
-                                 "", "", "", "", ""])
-                    continue
-                median = statistics.median(times)
-                q1, q3 = quartiles(times)
-                rows.append([name, case_name, NAMES[engine], f"**{ms(median)}**", f"{ms(q1)}–{ms(q3)}",
-                             f"{ms(min(times))}–{ms(max(times))}", f"{batch / median:.2f}",
-                             f"{flops / median / 1e9:.0f}", f"{median / base:.2f}" if base else "n/a"])
-            if base:
-                speedups.append([name, case_name] + [f"{med[p][case_name] / paired_base(r, p, case_name, base):.2f}×"
-                                                     if case_name in med.get(p, {}) else "n/a" for p in PEERS])
-                rate = rates.get(case["batch"] * case["length"])
-                achieved = flops / base / 1e9
-                roofline.append([name, case_name, f"{flops / 1e9:.1f}", f"{achieved:.0f}",
-                                 f"{rate:.0f}" if rate else "n/a", f"{100 * achieved / rate:.0f} %" if rate else "n/a",
-                                 f"{100 * achieved / peak:.0f} %" if peak else "n/a"])
-        for case in r["cases"]:
-            agreement.append([name, case["name"]] +
-                             [(f"{r['engines'][e]['max_abs_diff'][case['name']]:.1e}"
-                               if case["name"] in r["engines"][e]["max_abs_diff"] else r["engines"][e]["status"])
-                              for e in r["engines"] if e != "torch"])
-    out += ["### Latency and throughput",
-            "",
-            "Wall time of one call, after warm-up; median over the timed rounds (engines interleaved round-robin "
-            "unless the shape says paired or sequential). seq/s = batch / median. GFLOP/s = the forward pass's FLOPs "
-            "(below) / median. The last column is the median relative to debertac's (above 1: slower than debertac).",
-            "",
-            table(["shape", "input", "engine", "median ms", "IQR ms", "min–max ms", "seq/s", "GFLOP/s", "÷ debertac"],
-                  rows), ""]
-    out += ["### debertac's speed-up over each peer",
-            "",
-            "Peer median / debertac median (above 1: debertac is faster); under the paired schedule, debertac's "
-            "median over the calls interleaved with that peer's.",
-            "",
-            table(["shape", "input"] + [NAMES[p] for p in PEERS], speedups) if speedups else
-            "debertac was not measured (see the failures below).", ""]
-
-    # Roofline.
-    sg_rows = [[f"{r['m']}×{r['n']}×{r['k']}", r["threads"], f"{r['gflops']:.0f}", f"{r['gflops_best']:.0f}",
-                ms(r["median_s"])] for r in results["sgemm"]["results"]]
-    out += ["### Roofline",
-            "",
-            f"sgemm: `cblas_sgemm` of {results['sgemm']['library']} ({results['sgemm']['config']}), "
-            "row-major C[M,N] = A[M,K]·B[N,K]ᵀ as in a linear layer, on the FFN shapes of each input "
-            "(M = batch × tokens; N×K = FFN×hidden and hidden×FFN). Peak = the best median at "
-            f"{threads} threads, or {threads} × the best single-thread median where that is higher (OpenBLAS's "
-            f"own threading scales worse than independent tiles on some machines): **{peak:.0f} GFLOP/s**."
-            if peak else "sgemm: not measured.",
-            "",
-            table(["M×N×K", "threads", "GFLOP/s (median)", "GFLOP/s (best)", "median ms"], sg_rows), ""]
-    if roofline:
-        out += ["debertac's achieved rate against the FLOP count, against sgemm on the same M (the two FFN "
-                "products together) and against the sgemm peak:",
-                "",
-                table(["shape", "input", "GFLOP", "debertac GFLOP/s", "sgemm GFLOP/s at this M", "% of sgemm at M",
-                       "% of sgemm peak"], roofline), ""]
-
-    # Start-up and memory.
-    start_rows = []
-    for name, r in results["shapes"].items():
-        a = r["artifacts"]
-        for engine, result in r["engines"].items():
-            if engine == "debertac":
-                build = (f"compile {float(a['debertac']['wall_s']):.1f} s, {mib(int(a['debertac']['maxrss_kb']))}, "
-                         f".so {int(a['debertac']['bytes']) / 2**20:,.0f} MiB"
-                         if "debertac" in a and "wall_s" in a["debertac"] else
-                         "reused .so" if "debertac" in a else "n/a")
-            elif engine in ("onnxruntime", "openvino"):
-                build = (f"ONNX export {float(a['onnx']['seconds']):.0f} s" +
-                         (" (cached)" if a["onnx"]["cached"] == "True" else "")) if "onnx" in a else "n/a"
-            else:
-                build = "—"
-            if result["status"] != "ok" and "load_s" not in result:
-                start_rows.append([name, NAMES[engine], build, "failed", "", "", "", ""])
-                continue
-            start_rows.append([name, NAMES[engine], build, f"{result['import_s']:.1f} s",
-                               f"{result['load_s']:.2f} s",
-                               f"{ms(result.get('first_call_s'))} ms ({result.get('first_case')})",
-                               mib(result.get("maxrss_first_kb")), mib(result.get("rss_after_import_kb")),
-                               mib(result.get("maxrss_end_kb"))])
-    out += ["### Compile, load, first call, memory",
-            "",
-            "Build: debertac's `compile` (wall time, its peak RSS, size of the .so); ONNX Runtime and OpenVINO "
-            "load the same ONNX export. Load: debertac = dlopen + `debertac_model_open`; ONNX Runtime = "
-            "`InferenceSession` (graph optimisation included); OpenVINO = `read_model` + `compile_model`; PyTorch = "
-            "`from_pretrained`. Import = importing the engine's Python package (not part of load). First call: the "
-            "first classification after loading. Peak RSS: `ru_maxrss` of the engine's own process after loading "
-            "and classifying the first input (the process imports only its engine); the last column is the peak "
-            "over the whole run (larger inputs included).",
-            "",
-            table(["shape", "engine", "build", "import", "load", "first call", "peak RSS (load + first call)",
-                   "RSS after import", "peak RSS (all inputs)"], start_rows), ""]
-
-    # Checks, schedule, noise, failures.
-    engines = [e for e in next(iter(results["shapes"].values()))["engines"] if e != "torch"]
-    args = results["args"]
-    out += ["### Agreement with PyTorch",
-            "",
-            f"Max |logit − PyTorch logit| on every input before anything was timed; the run stops unless every "
-            f"logit is within {args['atol']} + {args['rtol']}·|PyTorch logit|. Padded inputs are checked but not timed.",
-            "",
-            table(["shape", "input"] + [NAMES[e] for e in engines], agreement), ""]
-    notes = []
-    for name, r in results["shapes"].items():
-        cpu = r["cpu"]
-        rounds = ", ".join(f"{c}: {w} warm-up + {n} timed" for c, (w, n) in r["rounds"].items())
-        notes.append(f"- {name}: {r['mode']} schedule; rounds {rounds}. While timing, other processes used "
-                     f"{cpu['foreign_cores']:.2f} cores on average (steal {cpu['steal_cores']:.2f})" +
-                     (" — **the machine was busy: these numbers are noisy**."
-                      if cpu["foreign_cores"] + cpu["steal_cores"] > 0.1 else "."))
-        for engine, result in r["engines"].items():
-            if result["status"] != "ok":
-                notes.append(f"- {name}: **{NAMES[engine]} failed**: {result.get('error', '?')}".replace("\n", " "))
-    out += ["### Notes", ""] + notes + [""]
-    return "\n".join(out)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -283,6 +94,7 @@ def _document(tables_markdown: str, results) -> str:
         flops_base=f_base["total"] / 1e9, flops_xxl=f_xxl["total"] / 1e9,
         hf_base=hf_position_projection_flops(base) / 1e9, hf_xxl=hf_position_projection_flops(xxl) / 1e9,
         terms_base=", ".join(f"{k} {v / 1e9:.2f}" for k, v in f_base.items() if k != "total" and v),
+        fp32_noise=100 * FP32_NOISE,
     ) + f"""
 ## Results
 
@@ -303,8 +115,9 @@ by hand. `bench/README.md` explains the options.
 
 ## What is measured
 
-debertac against three peers on the same machine, in the same run, on random-weight checkpoints of two
-shapes made with transformers (`DebertaV2ForSequenceClassification`, 3 labels):
+debertac, compiled at three precisions, against three peers and their own reduced-precision modes, on the
+same machine, in the same run, on random-weight checkpoints of two shapes made with transformers
+(`DebertaV2ForSequenceClassification`, 3 labels):
 
 - **base**: deberta-v3-base (hidden 768, 12 layers, 12 heads, FFN 3072, vocab 128100, relative attention
   with 256 position buckets, `norm_rel_ebd` layer_norm, `share_att_key`, p2c|c2p, no absolute positions),
@@ -312,19 +125,53 @@ shapes made with transformers (`DebertaV2ForSequenceClassification`, 3 labels):
 - **xxlarge**: deberta-v2-xxlarge-mnli (hidden 1536, 48 layers, 24 heads, FFN 6144, conv layer of kernel 3
   with GELU, otherwise the same), saved as fp16 safetensors (the real checkpoint ships fp16). Input 1 × 128.
 
-Every engine computes in fp32. Engines:
+Engines (the `--engines` key in brackets). fp32, computing in fp32 throughout:
 
-- **debertac**: `debertac compile CHECKPOINT -o model.so`, driven through its C ABI with ctypes
+- **debertac** (`debertac`): `debertac compile CHECKPOINT -o model.so`, driven through its C ABI with ctypes
   (`debertac_model_open`, `debertac_session_create`, `debertac_classify`), `DEBERTAC_NUM_THREADS` = all cores.
-- **ONNX Runtime**: the checkpoint exported with `torch.onnx.export` (legacy TorchScript exporter,
-  `dynamo=False`, opset 17, dynamic batch and sequence axes, traced at 2 × 48 so that no benchmark shape
-  is baked in), stored as the graph plus one external-data file; CPU execution provider, `ORT_ENABLE_ALL`,
-  `intra_op_num_threads` = all cores, sequential execution. (The dynamo exporter gives the same logits
-  with torch 2.15 and transformers 5.24: `--onnx-exporter dynamo`.)
-- **OpenVINO**: the same ONNX file, `compile_model(..., "CPU")` with `INFERENCE_PRECISION_HINT` f32,
-  `INFERENCE_NUM_THREADS` = all cores, `PERFORMANCE_HINT` LATENCY, one stream, dynamic shapes.
-- **PyTorch eager**: `from_pretrained(..., dtype=float32)`, `eval()`, `torch.inference_mode()`,
-  `torch.set_num_threads` = all cores.
+- **ONNX Runtime** (`onnxruntime`): the checkpoint exported with `torch.onnx.export` (legacy TorchScript
+  exporter, `dynamo=False`, opset 17, dynamic batch and sequence axes, traced at 2 × 48 so that no benchmark
+  shape is baked in), stored as the graph plus one external-data file; CPU execution provider,
+  `ORT_ENABLE_ALL`, `intra_op_num_threads` = all cores, sequential execution. (The dynamo exporter gives the
+  same logits with torch 2.15 and transformers 5.24: `--onnx-exporter dynamo`.)
+- **OpenVINO** (`openvino`): the same ONNX file, `compile_model(..., "CPU")` with `INFERENCE_PRECISION_HINT`
+  f32, `INFERENCE_NUM_THREADS` = all cores, `PERFORMANCE_HINT` LATENCY, one stream, dynamic shapes.
+- **PyTorch eager** (`torch`, the reference): `from_pretrained(..., dtype=float32)`, `eval()`,
+  `torch.inference_mode()`, `torch.set_num_threads` = all cores.
+
+Reduced precision (the precision is that of the matrix products; what else each engine keeps in fp32 is
+its own choice, docs/precision.md for debertac):
+
+- **debertac bf16** (`debertac-bf16`), **debertac int8** (`debertac-int8`): the same checkpoint compiled with
+  `--precision bf16` / `--precision int8`; each .so's `debertac_model_info` must say that precision.
+- **OpenVINO default** (`openvino-default`): the fp32 ONNX file compiled like OpenVINO fp32 but without
+  `INFERENCE_PRECISION_HINT`, so OpenVINO picks its default for the CPU (bf16 on CPUs with AVX512-BF16 or
+  AMX); the table names what `compiled.get_property("INFERENCE_PRECISION_HINT")` reported.
+- **ONNX Runtime int8** (`onnxruntime-int8`), ONNX Runtime's recipe for transformers on CPU: the fp32 ONNX
+  file through `onnxruntime.quantization.quant_pre_process` (symbolic shape inference, basic graph
+  optimisation, skipped above 2 GB, ONNX shape inference), then `quantize_dynamic(per_channel=True,
+  weight_type=QInt8, use_external_data_format=True)` over every op type ORT quantizes dynamically: int8
+  weights per output channel, activations quantized to uint8 at run time per tensor (U8S8, the VNNI path;
+  `reduce_range` is for CPUs without VNNI). That makes every product with a constant weight int8 (base: the
+  72 per-token linears, the pooler and the classifier); attention's own products stay fp32. Run like ONNX
+  Runtime fp32.
+- **OpenVINO int8** (`openvino-int8`), OpenVINO's recipe for BERT-family models: NNCF post-training
+  quantization of the OpenVINO model read from the fp32 ONNX file, `nncf.quantize(model, dataset,
+  model_type=TRANSFORMER, preset=MIXED, target_device=CPU)` (symmetric int8 weights, asymmetric int8
+  activations, SmoothQuant), calibrated on 32 random-id single sequences at the shape's timed lengths (seeds
+  other than the measured inputs'), saved as OpenVINO IR and compiled without a precision hint (what NNCF
+  did not quantize runs in OpenVINO's default precision). On base it quantizes the inputs of 98 of the 146
+  matrix products: every linear layer and attention's Q·Kᵀ, c2p and p2c (P·V, on softmax's output, stays in
+  floating point). Where `nncf.quantize` fails, or would not fit in memory, `nncf.compress_weights` (int8
+  weights, activations in floating point) stands in and the engine's name says "NNCF weight compression".
+
+The int8 models are made by `bench/quantize.py` in a child process and cached in
+`bench/cache/<shape>/onnx-int8/` and `bench/cache/<shape>/ov-int8/`; the debertac builds are compiled
+every run (compile time is a result) into `model.so`, `model-bf16.so` and `model-int8.so`. Both quantizers
+hold several copies of the fp32 model (measured on base: ONNX Runtime 4.7 GB, NNCF 3.6 GB for 0.74 GB of
+weights); scaled to xxlarge (6.3 GB) that is about 36 and 27 GB, more than a 23 GB machine has, so there
+ONNX Runtime int8 is not attempted (reported as skipped, with the numbers) and OpenVINO int8 is NNCF weight
+compression (about 10 GB).
 
 Random weights are scaled (weights N(0, 1/fan_in), embeddings N(0, 1), LayerNorm 1 + 0.1 N(0, 1)) so that
 logits are O(1): with Hugging Face's N(0, 0.02) init every logit is ~0.01 and a wrong kernel hides inside
@@ -333,19 +180,35 @@ padded batch is checked (not timed) to exercise the masks.
 
 Procedure, per shape: each engine runs in its own process that imports only that engine. Engines are
 loaded one after another (so loads do not compete), each classifies the first input once (first-call
-latency, then `ru_maxrss`), and every engine's logits on every input are compared with PyTorch's; any
-logit outside the tolerance stops the run before anything is timed. Then, per input, a few warm-up rounds
-and the timed rounds run; in a round every engine classifies the input once, engines in round-robin order
-rotated each round, with a 50 ms pause between calls so that no engine's spinning worker threads overlap
-the next engine's call. The tables quote medians with the interquartile range and min–max. When four
-copies of a shape do not fit in RAM (xxlarge: about 6 GB of fp32 weights per engine on a 23 GB machine),
-the shape runs **paired** instead: debertac (whose weights are pages mapped from its .so) stays loaded,
-and each peer in turn, PyTorch first, is loaded, checked, timed round-robin against debertac and closed;
-each ratio to a peer then uses debertac's calls from that peer's block, so the host's drift over minutes
-does not enter the ratios. (**Sequential**, one engine in memory at a time, remains for machines where
-even that does not fit.) A mismatch still stops the run before anything is reported. The run also
-records how much CPU other processes used while timing, and how much the hypervisor took (steal); above
-0.1 cores together the notes flag the numbers as noisy.
+latency, then `ru_maxrss`), and every engine's logits on every input are compared with PyTorch's. An fp32
+engine with any logit outside the tolerance stops the run before anything is timed. A bf16 or int8 engine
+is not held to it: its accuracy against PyTorch fp32 is recorded over all checked inputs (the largest and
+the mean |Δlogit|, and on how many sequences the predicted class agrees) and reported; it stops the run only
+when grossly wrong (a non-finite logit, or a difference above 1.0, `--reduced-max-diff`). Then, per input,
+a few warm-up rounds and the timed rounds run; in a round every engine classifies the input once, engines
+in round-robin order rotated each round, with a 50 ms pause between calls so that no engine's spinning
+worker threads overlap the next engine's call. With `--repeat N` (`bench/run.sh` passes 3) the timing is
+done N times over with the engines loaded once: a repetition is every input's warm-up and timed rounds. An
+engine's median is then the median of its per-repetition medians, with their range; a ratio between two
+engines is the median of the per-repetition ratios of their medians, with their range. The tables quote
+medians with the interquartile range and min–max of all calls. Ratios are taken to the debertac build of
+the same precision (the bf16 and int8 builds to debertac fp32), always over calls interleaved in the same
+block. When all engines do not fit in RAM at once (xxlarge: about 6 GB of fp32 weights per engine on a
+23 GB machine), the shape runs **paired** instead: each peer in turn, PyTorch first, is loaded, checked,
+timed round-robin together with the debertac builds it is compared with (its own precision's, and debertac
+bf16 and int8 beside OpenVINO default for the targets), and closed; the debertac builds (pages mapped from
+their .so files) stay loaded while a later block needs them, and are timed together in a block of their
+own after the fp32 peers; repetitions then run within each block. So the host's drift over minutes does not
+enter the ratios. (**Sequential**, one engine in memory at a time, remains for machines where even that
+does not fit.) A mismatch still stops the run before anything is reported. The run also records how much
+CPU other processes used while timing, and how much the hypervisor took (steal); above 0.1 cores together
+the notes flag the numbers as noisy.
+
+Targets (issue 13), each a ratio of medians from interleaved calls, met when its median over repetitions
+is at or below the limit: debertac bf16 ≤ 0.85 × OpenVINO default; debertac int8 ≤ 0.6 × OpenVINO default
+and ≤ 0.8 × the faster of ONNX Runtime int8 and OpenVINO int8; and fp32 must not regress, read as: debertac
+fp32 ÷ the faster fp32 peer no more than {fp32_noise:.0f} % above its value before the low-precision work
+(`FP32_REFERENCE` in `bench/catalogue.py`: base 0.887, 0.820, 0.739 at 1 × 128, 8 × 128, 1 × 512; xxlarge 0.901).
 
 Memory: peak RSS counts the pages a process touched. An engine that maps its weights from a file
 (debertac maps its .so, ONNX Runtime the external-data file, PyTorch may map fp32 safetensors) never
@@ -385,12 +248,20 @@ GELU, gathers and the embedding lookup are under 1 % and left out.
 Check: base at 1 × 128 gives **{flops_base:.2f} GFLOP** ({terms_base}), matching the issue's ≈ 23.5 GFLOP;
 xxlarge at 1 × 128 gives **{flops_xxl:.0f} GFLOP**.
 
-Achieved GFLOP/s = FLOPs / median time. The machine's peak is measured, not taken from a data sheet:
-`cblas_sgemm` of the OpenBLAS the compiled .so links (the system's libopenblas, loaded with ctypes; numpy's
-bundled OpenBLAS can be a different build) on the FFN shapes, with all cores and with one; the peak is the
-better of the all-core rate and cores × the one-core rate (on this VM OpenBLAS's own threading barely beats
-one thread, while independent tiles scale). debertac itself no longer calls sgemm for `linear` or the fused
-attention (its own packed kernel, docs/architecture.md); sgemm stands for "what a good BLAS gets here".
+Achieved GFLOP/s = FLOPs / median time, whatever the precision (an int8 multiply-add counts 2, like an fp32
+one). The machine's peaks are measured, not taken from a data sheet. fp32 as before: `cblas_sgemm` of the
+OpenBLAS the compiled .so links (the system's libopenblas, loaded with ctypes; numpy's bundled OpenBLAS can
+be a different build) on the FFN shapes, with all cores and with one; the peak is the better of the all-core
+rate and cores × the one-core rate (on this VM OpenBLAS's own threading barely beats one thread, while
+independent tiles scale). debertac itself no longer calls sgemm for `linear` or the fused attention (its own
+packed kernel, docs/architecture.md); sgemm stands for "what a good BLAS gets here". Per precision, the
+instruction peak (`bench/peak.c`, built with `cc -O2`): 12 independent accumulator chains, each in its own
+register, of the instruction the precision's products are made of: `vfmadd231ps zmm` for fp32 (32 FLOP),
+`vdpbf16ps zmm` for bf16 (64), `vpdpbusd zmm` for int8 (128 operations), on one core and on every core (one
+pinned thread each), the better of the all-core rate and cores × the one-core rate. A precision whose
+instruction the CPU lacks (no `avx512_bf16` or `avx512_vnni` in /proc/cpuinfo) is skipped with a note. Each
+engine's achieved rate is shown against the peak of the precision it computes in (fp32 engines also against
+sgemm, as before).
 """
 
 
@@ -402,6 +273,7 @@ def pending() -> str:
         flops_base=f_base["total"] / 1e9, flops_xxl=forward_flops(xxl, 1, 128)["total"] / 1e9,
         hf_base=hf_position_projection_flops(base) / 1e9, hf_xxl=hf_position_projection_flops(xxl) / 1e9,
         terms_base=", ".join(f"{k} {v / 1e9:.2f}" for k, v in f_base.items() if k != "total" and v),
+        fp32_noise=100 * FP32_NOISE,
     ) + """
 ## Results
 

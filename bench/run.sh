@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The full benchmark in one command (about 20-25 minutes on 2 cores the first time; see bench/README.md):
+# The full benchmark in one command (about 1.5 hours on 2 cores the first time, 1 hour after; bench/README.md):
 # system packages, Python packages, a release build of debertac, then bench/bench.py, which prints the
 # tables and writes docs/benchmarks.md, then bench/tokenization.py (tokenization speed, a few minutes),
 # which writes that page's tokenization section. Extra arguments go to bench.py, e.g.
-# `bench/run.sh --shapes base` (tokenization.py takes --quick, --install-only and --prepare-only from
-# them); with --quick (a smoke run) nothing is written to docs/. The exit status is 1 if either failed.
+# `bench/run.sh --shapes base` or `--repeat 1` (the default here is --repeat 3; tokenization.py takes --quick,
+# --install-only and --prepare-only from them); with --quick (a smoke run, one repetition) nothing is written
+# to docs/. The exit status is 1 if either failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -26,11 +27,12 @@ else
 fi
 
 docs=(--write-docs)
+repeat=(--repeat 3)                                      # every timed block three times over (bench/README.md)
 tokenization=()
 help=0
 for arg in "$@"; do
     case "$arg" in
-        --quick) docs=(); tokenization+=(--quick) ;;
+        --quick) docs=(); repeat=(); tokenization+=(--quick) ;;
         --install-only|--prepare-only) tokenization+=("$arg") ;;
         -h|--help) help=1 ;;
     esac
@@ -38,7 +40,8 @@ done
 tokenization+=("${docs[@]}")
 export BENCH_COMMAND="bench/run.sh${*:+ $*}"
 status=0
-"$python" bench/bench.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${docs[@]}" "$@" || status=$?
+"$python" bench/bench.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${docs[@]}" "${repeat[@]}" "$@" \
+    || status=$?
 [ "$help" = 1 ] && exit "$status"
 "$python" bench/tokenization.py --debertac .build-bench/release/debertac "${unavailable[@]}" "${tokenization[@]}" \
     || { [ "$status" = 0 ] && status=1; }

@@ -168,8 +168,10 @@ public enum Backend {
 
             // Outputs: the header beside the .so, the weights, then the .so itself.
             let headerPath = directoryName(output) + "/debertac.h"
-            try writeFile(headerPath + ".tmp.\(getpid())", bytes: PackageResources.debertac_h)
-            try moveFile(headerPath + ".tmp.\(getpid())", headerPath)
+            // Unique per compile: two compiles in one process may write into the same folder.
+            let headerTemporary = headerPath + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
+            try writeFile(headerTemporary, bytes: PackageResources.debertac_h)
+            try moveFile(headerTemporary, headerPath)
             if options.externalWeights {
                 try moveFile(weightsTemporary, weightsOutput)
                 report.outputs.append(weightsOutput)
