@@ -171,24 +171,34 @@ extension ModuleEmitter {
             }
             return next
         }
+        storeBlock(sums, rows: rows, into: out, ldc: ldc, columns: columns, through: tile)
+        c.retVoid()
+        return (fn, type)
+    }
+
+    /// Stores a register block's `rows × 2` vectors of 32-bit sums (fp32 or int32) at `out`, rows
+    /// `ldc` elements apart: directly when the block is a whole panel wide (`columns` equal to
+    /// `PackedGemm.columns`), else through `tile` (a stack tile of `rows × PackedGemm.columns`),
+    /// copying only the first `columns` of each row, so nothing past them is written.
+    func storeBlock(_ sums: [IRValue], rows: Int, into out: IRValue, ldc: IRValue, columns: IRValue, through tile: IRValue) {
+        let c = code, shape = gemm
         func store(into target: IRValue, stride: IRValue) {
             for r in 0..<rows {
-                for v in 0..<vectors {
-                    c.storeVector(sums[r * vectors + v], c.gep(c.f32, target, c.add(c.mul(stride, c.i64(r)), c.i64(v * lanes))))
+                for v in 0..<shape.vectors {
+                    c.store(sums[r * shape.vectors + v], c.gep(c.i32, target, c.add(c.mul(stride, c.i64(r)), c.i64(v * shape.lanes))), align: 4)
                 }
             }
         }
+        let full = c.eq(columns, c.i64(shape.columns))
         c.when(full) { store(into: out, stride: ldc) }
         c.when(c.not(full)) {
             store(into: tile, stride: c.i64(shape.columns))
             c.loop(c.i64(0), c.i64(rows)) { r in
                 c.loop(c.i64(0), columns) { j in
-                    c.store(c.load(c.f32, tile, c.add(c.mul(r, shape.columns), j)), c.f32, out, c.add(c.mul(r, ldc), j))
+                    c.store(c.load(c.i32, tile, c.add(c.mul(r, shape.columns), j)), c.i32, out, c.add(c.mul(r, ldc), j))
                 }
             }
         }
-        c.retVoid()
-        return (fn, type)
     }
 
     /// Packs `count` rows of `depth` floats (row r at `source + r · stride`) as the panels

@@ -250,23 +250,7 @@ extension ModuleEmitter {
             }
             return next
         }
-        func store(into target: IRValue, stride: IRValue) {
-            for r in 0..<rows {
-                for v in 0..<vectors {
-                    c.store(sums[r * vectors + v], c.gep(c.i32, target, c.add(c.mul(stride, c.i64(r)), c.i64(v * lanes))), align: 4)
-                }
-            }
-        }
-        let full = c.eq(columns, c.i64(shape.columns))
-        c.when(full) { store(into: out, stride: ldc) }
-        c.when(c.not(full)) {
-            store(into: tile, stride: c.i64(shape.columns))
-            c.loop(c.i64(0), c.i64(rows)) { r in
-                c.loop(c.i64(0), columns) { j in
-                    c.store(c.load(c.i32, tile, c.add(c.mul(r, shape.columns), j)), c.i32, out, c.add(c.mul(r, ldc), j))
-                }
-            }
-        }
+        storeBlock(sums, rows: rows, into: out, ldc: ldc, columns: columns, through: tile)
         c.retVoid()
         return (fn, type)
     }

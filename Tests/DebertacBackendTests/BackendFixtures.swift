@@ -45,6 +45,14 @@ enum BackendFixtures {
         return FileManager.default.fileExists(atPath: renamed) ? renamed : folder(name)
     }
 
+    /// An empty folder `name` in `scratch` (removed and made again).
+    static func freshDirectory(_ name: String) throws -> String {
+        let path = scratch + "/" + name
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
     /// A fresh directory for this test process's outputs.
     static let scratch: String = {
         let path = NSTemporaryDirectory() + "debertac-backend-tests-\(ProcessInfo.processInfo.processIdentifier)"

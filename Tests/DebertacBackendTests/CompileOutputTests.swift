@@ -10,12 +10,7 @@ import Testing
 @Suite struct CompileOutputTests {
     static let fixture = "models/xxlarge-toy"
 
-    func directory(_ name: String) throws -> String {
-        let path = BackendFixtures.scratch + "/output-" + name
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    func directory(_ name: String) throws -> String { try BackendFixtures.freshDirectory("output-" + name) }
 
     func compile(_ output: String, _ configure: (inout BackendOptions) -> Void = { _ in }) throws -> CompileReport {
         var options = BackendOptions()

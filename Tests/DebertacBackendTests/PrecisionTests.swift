@@ -11,12 +11,7 @@ import Testing
 @Suite struct PrecisionTests {
     static let fixture = "models/xxlarge-toy"
 
-    func directory(_ name: String) throws -> String {
-        let path = BackendFixtures.scratch + "/precision-" + name
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    func directory(_ name: String) throws -> String { try BackendFixtures.freshDirectory("precision-" + name) }
 
     func compile(_ output: String, precision: ComputePrecision, cpu: String? = nil) throws {
         var options = BackendOptions()
