@@ -36,6 +36,8 @@ extension ModuleEmitter {
     /// (for xxlarge's FFN down, K = 6144, the tile's rows alone are 3 MB).
     static let packedPassThreshold = 2048
     static let packedPassDepth = 512
+    /// How far ahead the block kernel asks for the panel stream (a hint into L2; never faults).
+    static let packedPrefetchBytes = 8192
 
     /// `activation(x · weightᵀ + bias)` with a packed constant weight: one task per tile of
     /// `20 · rows` rows × 192 columns; per panel of the tile and block of rows, one call to the
@@ -160,10 +162,14 @@ extension ModuleEmitter {
                 c.loadVector(lanes, c.gep(c.f32, base, c.add(c.mul(stride, c.i64(index / vectors)), c.i64(index % vectors * lanes))))
             }
         }
+        let (prefetch, prefetchType) = c.function("llvm.prefetch.p0", [c.ptr, c.i32, c.i32, c.i32], c.void, internal: false)
         let rowPointers = (0..<rows).map { c.gep(c.f32, a, c.mul(lda, c.i64($0))) }
         let sums = c.loop(c.i64(0), depth, carrying: starts) { step, acc in
             let row = c.gep(c.i8, panel, c.mul(c.mul(step, ldb), precision.bytes))
             let b = (0..<vectors).map { c.loadVector(lanes, c.gep(c.i8, row, c.i64($0 * lanes * precision.bytes)), precision: precision) }
+            for v in 0..<(vectors * lanes * precision.bytes + 63) / 64 {
+                _ = c.call(prefetch, prefetchType, [c.gep(c.i8, row, c.i64(Self.packedPrefetchBytes + v * 64)), c.i32(0), c.i32(2), c.i32(1)])
+            }
             var next = acc
             for r in 0..<rows {
                 let x = c.splat(c.load(c.f32, rowPointers[r], step), lanes: lanes)

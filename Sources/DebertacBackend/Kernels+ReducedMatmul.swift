@@ -16,6 +16,12 @@ import DebertacIR
 extension ModuleEmitter {
     static let reducedTileRows = 24
     static let reducedTileColumns = 768
+    /// How far ahead of the step being multiplied the block kernel asks for the weight stream
+    /// (into L2): 64 steps, i.e. through the end of the panel into the next one, which is stored
+    /// right after it. A tile's first row block reads each panel from L3 or memory; without the
+    /// hint that stream stalls the dot products (measured on 1 × 128: bf16 −12 % on a 4-layer
+    /// xxlarge-shaped model, −4 % on base; int8 −6 % on base; docs/precision.md).
+    static let reducedPrefetchBytes = 8192
 
     /// `activation(x · weightᵀ + bias)` in `format`, for a constant packable weight `[n, k]`.
     func lowerReducedLinear(_ op: Op, weight: WeightsLayout.Source, n: Int, k: Int, activation: OpKind?,
@@ -36,9 +42,8 @@ extension ModuleEmitter {
         // One channel group is split in two, so that a 768-wide product at 1 × 128 makes 12 tasks
         // rather than 6 uneven ones (5 of 24 rows, 1 of 8).
         let tileRows = Self.reducedTileRows, tileColumns = n > Self.reducedTileColumns ? Self.reducedTileColumns : Self.reducedTileColumns / 2
-        // Workspace: the tile's converted rows (each padded to whole steps and to 64 bytes),
-        // then (int8) each row's scale and zero point.
-        let rowBytes = (steps * 4 + 63) / 64 * 64
+        // Workspace: the tile's converted rows, then (int8) each row's scale and zero point.
+        let rowBytes = Self.reducedRowBytes(steps: steps)
         requireWorkspace(perSquaredLength: 0, perLength: 0, constant: tileRows * rowBytes + tileRows * 8)
         let columnTiles = (n + tileColumns - 1) / tileColumns
         let leading = Array(x.shape.dropLast())
@@ -72,6 +77,14 @@ extension ModuleEmitter {
                 }
             }
         }
+    }
+
+    /// Bytes between converted rows: whole steps, padded to an odd number of 64-byte cache lines.
+    /// The register block reads 12 rows at once; with a stride that is a multiple of 4 KB
+    /// (xxlarge's FFN down: 6144 bf16 = 12 KB) all 12 fall into one set of the 8-way L1 cache
+    /// and evict each other every step (measured: FFN down at 68 % of the other products' speed).
+    static func reducedRowBytes(steps: Int) -> Int {
+        (((steps * 4 + 63) / 64) | 1) * 64
     }
 
     /// Converts `rows` rows of `k` floats at `x` into `format`, row r at `target + r · rowBytes`,
@@ -236,12 +249,18 @@ extension ModuleEmitter {
         let (dot, dotType) = format == .bf16
             ? c.function("llvm.x86.avx512bf16.dpbf16ps.512", [accumulator, bfloats, bfloats], accumulator, internal: false)
             : c.function("llvm.x86.avx512.vpdpbusd.512", [words, words, words], words, internal: false)
+        let (prefetch, prefetchType) = c.function("llvm.prefetch.p0", [c.ptr, c.i32, c.i32, c.i32], c.void, internal: false)
         let tile = c.entryAlloca(c.i32, count: c.i64(rows * shape.columns))
         let rowPointers = (0..<rows).map { c.gep(c.i8, a, c.mul(lda, c.i64($0))) }
         let zeros = Array(repeating: LLVMConstNull(accumulator)!, count: rows * vectors)
         let sums = c.loop(c.i64(0), steps, carrying: zeros) { step, acc in
             let row = c.gep(c.i8, panel, c.mul(step, shape.columns * 4))
             let b = (0..<vectors).map { c.load(operand, c.gep(c.i8, row, c.i64($0 * 64)), align: 64) }
+            // prefetch(address, read, locality 2: L2 and beyond, data); a hint, never a fault,
+            // so reaching past the last panel is harmless.
+            for v in 0..<vectors {
+                _ = c.call(prefetch, prefetchType, [c.gep(c.i8, row, c.i64(Self.reducedPrefetchBytes + v * 64)), c.i32(0), c.i32(2), c.i32(1)])
+            }
             var next = acc
             for r in 0..<rows {
                 let group = c.load(c.i32, c.gep(c.i8, rowPointers[r], c.mul(step, 4)), align: 4)
