@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Optional
+from typing import Any, Optional
 
 from .errors import AbiVersionError, DebertacError, LibraryIOError, Status, error_for
 
@@ -47,7 +47,26 @@ _TEXT_CALLS = {  # ABI 2
 
 
 class Library:
-    """One loaded .so with its functions typed; `abi_version` is what the .so reports."""
+    """One loaded .so with its functions typed; `abi_version` is what the .so reports. Each function of
+    the header is an attribute named without its `debertac_` prefix (text calls only from ABI 2)."""
+
+    model_open: Any
+    open_error: Any
+    status_string: Any
+    model_close: Any
+    model_num_labels: Any
+    model_label: Any
+    model_max_sequence_length: Any
+    model_vocab_size: Any
+    model_info: Any
+    session_create: Any
+    session_destroy: Any
+    session_last_error: Any
+    classify: Any
+    model_has_tokenizer: Any
+    tokenize: Any
+    classify_text: Any
+    zero_shot: Any
 
     def __init__(self, path: "str | os.PathLike[str]") -> None:
         self.path = os.fspath(path)

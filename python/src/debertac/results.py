@@ -35,9 +35,9 @@ def probabilities(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of [batch, labels] logits (a sigmoid when there is one label), as the pipeline does."""
     x = logits.astype(np.float32, copy=False)
     if x.shape[-1] == 1:
-        return 1.0 / (1.0 + np.exp(-x))
+        return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float32)
     shifted = np.exp(x - x.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+    return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True), dtype=np.float32)
 
 
 def predictions(logits: np.ndarray, labels: Sequence[str]) -> List[Prediction]:

@@ -104,8 +104,10 @@ class Session:
         `session.classify(["A man plays a guitar."], ["A person makes music."])[0].label`."""
         return predictions(self.classify_logits(texts, pairs), self.model.labels)
 
+    # A str is also a Sequence[str]: the first overload that matches (one text, one dict) is the one meant.
     @overload
-    def zero_shot(self, sequences: Text, candidate_labels: Union[str, Sequence[str]],
+    def zero_shot(self, sequences: Text,  # type: ignore[overload-overlap]
+                  candidate_labels: Union[str, Sequence[str]],
                   hypothesis_template: str = ..., multi_label: bool = ...) -> ZeroShotResult: ...
 
     @overload
