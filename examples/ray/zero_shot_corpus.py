@@ -49,9 +49,8 @@ def with_ray(args: argparse.Namespace, labels: List[str]) -> int:
                             model_path=str(Path(args.model).resolve()), labels=labels,
                             template=args.template, threads=args.cpus))
     ds.write_json(str(args.output), double_precision=15)
-    count = sum(1 for _ in args.output.glob("*.json") for _ in open(_))
     ray.shutdown()
-    return count
+    return sum(len(path.read_text(encoding="utf-8").splitlines()) for path in args.output.glob("*.json"))
 
 
 def plain_loop(args: argparse.Namespace, labels: List[str]) -> int:
@@ -80,6 +79,8 @@ def main() -> None:
     parser.add_argument("--address", help="a running Ray cluster ('auto', or host:port); default: start a local one")
     args = parser.parse_args()
     labels = [label.strip() for label in args.labels.split(",") if label.strip()]
+    if args.output.exists() and any(args.output.iterdir()):
+        parser.error(f"the output folder '{args.output}' is not empty")
     start = time.perf_counter()
     count = with_ray(args, labels) if args.actors > 0 else plain_loop(args, labels)
     seconds = time.perf_counter() - start
