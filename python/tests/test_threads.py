@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -19,6 +20,35 @@ def test_calls_release_the_gil(model: debertac.Model) -> None:
     assert type(lib.dll) is ctypes.CDLL
     for function in (lib.classify, lib.classify_text, lib.zero_shot, lib.tokenize, lib.session_create):
         assert function._flags_ & ctypes._FUNCFLAG_PYTHONAPI == 0
+
+
+def test_python_runs_during_a_call(model: debertac.Model) -> None:
+    """Behaviour, not timing: while one thread is inside a long call of the library, the main thread keeps
+    running Python. Were the GIL held during calls, no main-thread timestamp could fall in the middle half of
+    the call (it could only run within a switch interval of the call's edges)."""
+    labels = [f"label {i}" for i in range(1000)]   # 1000 pairs: a call of tens of milliseconds or more
+    with model.session(max_batch=8) as session:
+        for _ in range(5):
+            window: dict = {}
+            done = threading.Event()
+
+            def call() -> None:
+                window["start"] = time.perf_counter()
+                session.zero_shot("The team won the championship last night.", labels)
+                window["end"] = time.perf_counter()
+                done.set()
+
+            seen = []
+            thread = threading.Thread(target=call)
+            thread.start()
+            while not done.is_set():
+                seen.append(time.perf_counter())
+            thread.join()
+            start, end = window["start"], window["end"]
+            quarter = (end - start) / 4
+            if end - start > 0.02 and any(start + quarter < t < end - quarter for t in seen):
+                return
+    pytest.fail("the main thread never ran during the middle of a call: is the GIL held during calls?")
 
 
 def test_sessions_in_threads_agree(model: debertac.Model, golden: dict) -> None:
