@@ -3,7 +3,8 @@
 # pkg-config, and the tools the tests call (a C compiler, GNU time). Swift itself is
 # expected at /opt/swift or on PATH (see README).
 # `--with-ray` also installs Ray Data into the active Python (`python3 -m pip install 'ray[data]'`), for
-# examples/ray; scripts/test_python.sh installs it into its own virtual environment by itself.
+# examples/ray: activate a virtual environment first where python3 is Debian's own (PEP 668 refuses pip
+# there). scripts/test_python.sh installs Ray into its own virtual environment by itself.
 set -euo pipefail
 
 with_ray=0
