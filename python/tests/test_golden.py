@@ -32,6 +32,15 @@ def test_tokenize_matches_hugging_face(model: debertac.Model, golden: dict) -> N
     assert len(model.tokenize(golden["pairs"][0]["premise"], max_length=5).input_ids) == 5
 
 
+def test_session_tokenize_truncates_to_the_session(model: debertac.Model, golden: dict) -> None:
+    pair = golden["pairs"][0]
+    with model.session(max_batch=1, max_length=12) as short:
+        encoding = short.tokenize(pair["premise"], pair["hypothesis"])
+        assert len(encoding.input_ids) == 12
+        assert encoding.input_ids.tolist() == model.tokenize(pair["premise"], pair["hypothesis"], 12).input_ids.tolist()
+        assert short.tokenize(pair["premise"], pair["hypothesis"], max_length=0).input_ids.tolist() == pair["input_ids"]
+
+
 def test_classify_text_pairs(session: debertac.Session, golden: dict) -> None:
     pairs = golden["pairs"]  # more than max_batch (4): runs in chunks
     predictions = session.classify([p["premise"] for p in pairs], [p["hypothesis"] for p in pairs])

@@ -12,7 +12,7 @@ import numpy as np
 from ._inputs import Text, encode_text, int32_matrix, logits_buffer, string_array, text_list
 from .errors import InvalidArgumentError, Status
 from .model import Model
-from .results import Prediction, ZeroShotResult, predictions, zero_shot_result
+from .results import Encoding, Prediction, ZeroShotResult, predictions, zero_shot_result
 
 #: The zero-shot pipeline's default template.
 DEFAULT_HYPOTHESIS_TEMPLATE = "This example is {}."
@@ -66,6 +66,10 @@ class Session:
         return logits
 
     # ---- text -----------------------------------------------------------------------------------
+
+    def tokenize(self, text: Text, pair: Optional[Text] = None, max_length: Optional[int] = None) -> Encoding:
+        """`Model.tokenize` truncated, by default, to this session's maximum length: the ids `classify` runs."""
+        return self.model.tokenize(text, pair, self.max_length if max_length is None else max_length)
 
     def classify_logits(self, texts: Sequence[Text], pairs: Optional[Sequence[Optional[Text]]] = None) -> np.ndarray:
         """Logits, float32 [len(texts), num_labels], of texts (or pairs texts[i], pairs[i]; a None pair is a
