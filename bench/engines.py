@@ -3,8 +3,8 @@
     python3 bench/engines.py ENGINE --checkpoint DIR [--model FILE] --threads N
 
 ENGINE is a key of catalogue.ENGINES (debertac, debertac-bf16, onnxruntime-int8, openvino-default, ...);
-its worker class here (torch, onnxruntime, openvino or debertac) loads --model (a .so, an ONNX file or an
-OpenVINO IR .xml) with the catalogue's settings. A worker imports only its own engine's library (so its
+its worker class here (torch, onnxruntime, openvino or debertac, the last through the python/ package) loads
+--model (a .so, an ONNX file or an OpenVINO IR .xml) with the catalogue's settings. A worker imports only its own engine's library (so its
 peak RSS is that engine's), loads the model when told, and answers commands:
 
     {"cmd": "load"}                                   -> load_s, import_s, rss_kb, info, precision
@@ -19,7 +19,6 @@ fd 1 is pointed at stderr so that libraries printing to stdout cannot break the 
 """
 
 import argparse
-import ctypes
 import json
 import os
 import resource
@@ -145,60 +144,37 @@ class OpenVinoEngine(Engine):
 
 
 class DebertacEngine(Engine):
-    """The compiled .so through its C ABI (include/debertac.h). Load = dlopen + debertac_model_open."""
+    """The compiled .so through the debertac Python package (python/src/debertac: ctypes over the C ABI of
+    include/debertac.h, imported from this tree). Load = dlopen + debertac_model_open; a run is one
+    debertac_classify into a preallocated logits array (Session.classify_ids with out=)."""
     name = "debertac"
 
     def import_library(self):
-        global np
+        global np, debertac
         import numpy as np
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python" / "src"))
+        import debertac
 
     def load(self):
-        lib = ctypes.CDLL(str(self.args.model))
-        vp, i32 = ctypes.c_void_p, ctypes.c_int32
-        lib.debertac_model_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(vp)]
-        lib.debertac_open_error.restype = ctypes.c_char_p
-        lib.debertac_status_string.restype = ctypes.c_char_p
-        lib.debertac_model_num_labels.argtypes = [vp]
-        lib.debertac_model_info.argtypes = [vp]
-        lib.debertac_model_info.restype = ctypes.c_char_p
-        lib.debertac_session_create.argtypes = [vp, i32, i32, ctypes.POINTER(vp)]
-        lib.debertac_session_destroy.argtypes = [vp]
-        lib.debertac_session_last_error.argtypes = [vp]
-        lib.debertac_session_last_error.restype = ctypes.c_char_p
-        lib.debertac_classify.argtypes = [vp, i32, i32, vp, vp, vp, vp]
-        self.model = vp()
-        status = lib.debertac_model_open(None, ctypes.byref(self.model))
-        if status != 0:
-            raise RuntimeError(f"debertac_model_open: {lib.debertac_status_string(status).decode()}: "
-                               f"{lib.debertac_open_error().decode()}")
-        self.lib, self.session = lib, None
-        self.labels = lib.debertac_model_num_labels(self.model)
-        info = json.loads(lib.debertac_model_info(self.model))
+        self.model, self.session = debertac.load(self.args.model), None
+        info = self.model.info
         self.precision = info.get("precision", "fp32")
         return f"{info.get('compiler')}, LLVM {info.get('llvm')}, {info.get('precision')}, " \
                f"cpu {info.get('target', {}).get('cpu')}, DEBERTAC_NUM_THREADS {os.environ.get('DEBERTAC_NUM_THREADS')}"
 
     def prepare(self, batch, length):
         if self.session:
-            self.lib.debertac_session_destroy(self.session)
-        self.session = ctypes.c_void_p()
-        status = self.lib.debertac_session_create(self.model, batch, length, ctypes.byref(self.session))
-        if status != 0:
-            raise RuntimeError(f"debertac_session_create({batch}, {length}): "
-                               f"{self.lib.debertac_status_string(status).decode()}: "
-                               f"{self.lib.debertac_open_error().decode()}")
+            self.session.close()
+        self.session = self.model.session(max_batch=batch, max_length=length)
 
     def convert(self, ids, mask):
+        """int32 C-contiguous arrays, which classify_ids passes to the library without a copy."""
         ids, mask = np.ascontiguousarray(ids, dtype=np.int32), np.ascontiguousarray(mask, dtype=np.int32)
-        return ids, mask, np.zeros((ids.shape[0], self.labels), dtype=np.float32)
+        return ids, mask, np.zeros((ids.shape[0], self.model.num_labels), dtype=np.float32)
 
     def run(self, inputs):
         ids, mask, logits = inputs
-        status = self.lib.debertac_classify(self.session, ids.shape[0], ids.shape[1], ids.ctypes.data,
-                                            mask.ctypes.data, None, logits.ctypes.data)
-        if status != 0:
-            raise RuntimeError(f"debertac_classify: {self.lib.debertac_status_string(status).decode()}: "
-                               f"{self.lib.debertac_session_last_error(self.session).decode()}")
+        self.session.classify_ids(ids, mask, out=logits)
         return logits.copy()
 
 

@@ -127,8 +127,8 @@ same machine, in the same run, on random-weight checkpoints of two shapes made w
 
 Engines (the `--engines` key in brackets). fp32, computing in fp32 throughout:
 
-- **debertac** (`debertac`): `debertac compile CHECKPOINT -o model.so`, driven through its C ABI with ctypes
-  (`debertac_model_open`, `debertac_session_create`, `debertac_classify`), `DEBERTAC_NUM_THREADS` = all cores.
+- **debertac** (`debertac`): `debertac compile CHECKPOINT -o model.so`, driven through its C ABI by the
+  `debertac` Python package (`python/`, ctypes: `debertac_model_open`, `debertac_session_create`, `debertac_classify`), `DEBERTAC_NUM_THREADS` = all cores.
 - **ONNX Runtime** (`onnxruntime`): the checkpoint exported with `torch.onnx.export` (legacy TorchScript
   exporter, `dynamo=False`, opset 17, dynamic batch and sequence axes, traced at 2 × 48 so that no benchmark
   shape is baked in), stored as the graph plus one external-data file; CPU execution provider,

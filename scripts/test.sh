@@ -11,3 +11,5 @@ swift build --build-tests --quiet
 # long run (docs/security.md).
 scripts/fuzz.sh 8
 swift test --skip-build
+# The Python package in a fresh virtual environment, its tests and the Ray example's (about a minute).
+scripts/test_python.sh
