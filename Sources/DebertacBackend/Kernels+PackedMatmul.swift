@@ -13,14 +13,20 @@ import DebertacIR
 struct PackedGemm {
     /// Floats per vector register, and vectors per row of the register block.
     let lanes: Int
-    let vectors = 2
+    let vectors: Int
     /// Rows of the register block: as many as fit with the panel's vectors and a broadcast in
     /// the vector registers (12 with 32 registers, 6 with 16).
     let rows: Int
 
     init(vectorRegisters: (lanes: Int, count: Int)) {
         lanes = vectorRegisters.lanes
+        vectors = 2
         rows = min(12, (vectorRegisters.count - 2 * vectors) / vectors)
+    }
+
+    /// A block of `rows` rows × `vectors` vectors of `lanes` output channels.
+    init(lanes: Int, vectors: Int, rows: Int) {
+        (self.lanes, self.vectors, self.rows) = (lanes, vectors, rows)
     }
 
     /// Output columns of one panel.
@@ -182,12 +188,14 @@ extension ModuleEmitter {
         return (fn, type)
     }
 
-    /// Stores a register block's `rows × 2` vectors of 32-bit sums (fp32 or int32) at `out`, rows
-    /// `ldc` elements apart: directly when the block is a whole panel wide (`columns` equal to
-    /// `PackedGemm.columns`), else through `tile` (a stack tile of `rows × PackedGemm.columns`),
-    /// copying only the first `columns` of each row, so nothing past them is written.
-    func storeBlock(_ sums: [IRValue], rows: Int, into out: IRValue, ldc: IRValue, columns: IRValue, through tile: IRValue) {
-        let c = code, shape = gemm
+    /// Stores a register block's `rows × shape.vectors` vectors of 32-bit sums (fp32 or int32) at
+    /// `out`, rows `ldc` elements apart (`shape`: the fp32 kernel's `gemm` unless given): directly
+    /// when the block is a whole panel wide (`columns` equal to `shape.columns`), else through
+    /// `tile` (a stack tile of `rows × shape.columns`), copying only the first `columns` of each
+    /// row, so nothing past them is written.
+    func storeBlock(_ sums: [IRValue], rows: Int, into out: IRValue, ldc: IRValue, columns: IRValue, through tile: IRValue,
+                    shape: PackedGemm? = nil) {
+        let c = code, shape = shape ?? gemm
         func store(into target: IRValue, stride: IRValue) {
             for r in 0..<rows {
                 for v in 0..<shape.vectors {

@@ -4,8 +4,8 @@ import DebertacIR
 /// `linear` below fp32 (`--precision bf16|int8`, docs/precision.md): the weight packed at
 /// compile time (`WeightsLayout.Source.reducedPanels`), the activations converted per task into
 /// the running thread's workspace, the products summed by AVX-512 dot-product instructions
-/// (`vdpbf16ps`, `vpdpbusd`) in the register block of the fp32 kernel (`PackedGemm`: 12 rows ×
-/// 2 vectors of 16 output channels), and the fp32 epilogue (int8: dequantization first).
+/// (`vdpbf16ps`, `vpdpbusd`) in a register block of `reducedLinearShape` (8 rows × 3 vectors of 16
+/// output channels), and the fp32 epilogue (int8: dequantization first).
 ///
 /// A task is `reducedTileRows` rows × `reducedTileColumns` output channels (half as many for
 /// products of at most that many channels); tasks run column
@@ -22,6 +22,11 @@ extension ModuleEmitter {
     /// hint that stream stalls the dot products (measured on 1 × 128: bf16 −12 % on a 4-layer
     /// xxlarge-shaped model, −4 % on base; int8 −6 % on base; docs/precision.md).
     static let reducedPrefetchBytes = 8192
+    /// The linear's register block: 8 rows × 48 channels (24 accumulators, 3 panel vectors and a
+    /// broadcast in the 32 zmm registers). Against the fp32 kernel's 12 × 32 it loads 11 operands
+    /// per 24 dot products instead of 14, and 8 divides the row counts that matter (128, 512), so
+    /// no block is partial. Measured at 1 × 128 (bench/ab.c, docs/precision.md).
+    static let reducedLinearShape = PackedGemm(lanes: 16, vectors: 3, rows: 8)
 
     /// `activation(x · weightᵀ + bias)` in `format`, for a constant packable weight `[n, k]`.
     func lowerReducedLinear(_ op: Op, weight: WeightsLayout.Source, n: Int, k: Int, activation: OpKind?,
@@ -29,7 +34,8 @@ extension ModuleEmitter {
         precondition(gemm.lanes == 16, "reduced-precision kernels need 512-bit vectors")
         let x = graph.type(of: op.operands[0])
         let hasBias = op.operands.count > 2
-        let width = gemm.columns
+        let shape = Self.reducedLinearShape
+        let width = shape.columns
         let steps = format.steps(k)
         let panelBytes = steps * width * 4
         let panels = (n + width - 1) / width
@@ -63,7 +69,8 @@ extension ModuleEmitter {
                 let y0 = code.gep(code.f32, a[out], code.add(code.mul(m0, n), n0))
                 let firstPanel = code.gep(code.i8, a[1], code.mul(code.div(n0, code.i64(width)), panelBytes))
                 multiplyReduced(a: converted, lda: code.i64(rowBytes), rows: rowCount, steps: code.i64(steps), panels: firstPanel,
-                                panelBytes: code.i64(panelBytes), columns: columnCount, c: y0, ldc: code.i64(n), format: format)
+                                panelBytes: code.i64(panelBytes), columns: columnCount, c: y0, ldc: code.i64(n), format: format,
+                                shape: shape)
                 let bias = hasBias ? code.gep(code.f32, a[2], n0) : nil
                 switch format {
                 case .bf16:
@@ -202,11 +209,12 @@ extension ModuleEmitter {
     /// `c[rows × columns] = A · B` in `format`: A's rows converted (`convertRows`, row r at
     /// `a + r · lda` bytes), B the packed panels from `panels` (`panelBytes` apart, `steps`
     /// steps of 32 lanes × 4 bytes each); fp32 results for bf16, int32 sums for int8 (in c's
-    /// memory). Panels outer, blocks of `PackedGemm.rows` rows inner.
+    /// memory). Panels of `shape.columns` lanes (the fp32 kernel's `gemm` unless given) outer,
+    /// blocks of `shape.rows` rows inner.
     func multiplyReduced(a: IRValue, lda: IRValue, rows: IRValue, steps: IRValue, panels: IRValue, panelBytes: IRValue,
-                         columns: IRValue, c: IRValue, ldc: IRValue, format: ReducedPrecision) {
-        let shape = gemm
-        let kernels = (1...shape.rows).map { reducedBlock(rows: $0, format: format) }
+                         columns: IRValue, c: IRValue, ldc: IRValue, format: ReducedPrecision, shape: PackedGemm? = nil) {
+        let shape = shape ?? gemm
+        let kernels = (1...shape.rows).map { reducedBlock(rows: $0, format: format, shape: shape) }
         code.loop(code.i64(0), code.ceilDiv(columns, shape.columns)) { p in
             let column = code.mul(p, shape.columns)
             let width = code.smin(code.i64(shape.columns), code.sub(columns, column))
@@ -228,8 +236,7 @@ extension ModuleEmitter {
     /// (broadcast to every lane) and b[s] the step's 128 bytes (32 lanes). Parameters: a, lda
     /// (bytes), steps, b, c, ldc (elements), columns. Fewer columns than a panel's go through a
     /// stack tile.
-    private func reducedBlock(rows: Int, format: ReducedPrecision) -> (IRValue, IRType) {
-        let shape = gemm
+    private func reducedBlock(rows: Int, format: ReducedPrecision, shape: PackedGemm) -> (IRValue, IRType) {
         let name = "gemm.block\(rows)x\(shape.columns).\(format)"
         let c = code
         let (fn, type) = c.function(name, [c.ptr, c.i64, c.i64, c.ptr, c.ptr, c.i64, c.i64], c.void)
@@ -269,7 +276,7 @@ extension ModuleEmitter {
             }
             return next
         }
-        storeBlock(sums, rows: rows, into: out, ldc: ldc, columns: columns, through: tile)
+        storeBlock(sums, rows: rows, into: out, ldc: ldc, columns: columns, through: tile, shape: shape)
         c.retVoid()
         return (fn, type)
     }
