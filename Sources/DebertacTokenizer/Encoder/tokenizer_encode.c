@@ -171,6 +171,8 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
                 int32_t max_length, int strategy, void *scratch, size_t scratch_size, size_t *scratch_needed, int32_t *ids,
                 int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size) {
     const unsigned char *a_text = (const unsigned char *)text, *b_text = (const unsigned char *)pair;
+    /* transformers 5 (the reference of DebertaTokenizer's template) drops an empty text_pair. */
+    if (t && pair && pair_length == 0 && (t->flags & DTOK_PAIR_DOUBLE_SEP)) b_text = NULL, pair = NULL;
     const int has_pair = pair != NULL;
     if (!t || !text || !length || (capacity > 0 && (!ids || !type_ids)) || capacity < 0)
         return fail(error, error_size, DTOK_INVALID_ARGUMENT, "invalid arguments to the tokenizer");
