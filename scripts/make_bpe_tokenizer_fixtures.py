@@ -106,7 +106,7 @@ def extra_cases():
     texts = ["I'm sure they'll say it's 'fine'", "don't DON'T 'S 's 're've", "  two  spaces\t\ttabs\n\nnewlines  ",
              "x  ", "   ", "1234567 12,345.67 ½ ⅔ ٣٤ 𝟙𝟚", "hello[MASK]world [MASK] x [CLS]y", " leading space",
              "naïve café ﬁ Ωmega", "\u00a0nbsp\u2003em\u3000ideo", "a\u0085b\u2028c", "😀😀 👍🏽 🇫🇷", "[MASK]", " [MASK] ",
-             "[UNK] [PAD][SEP]", "e\u0301 \u0301", "Ġ Ċ ĉ", "\x00\x01\x7f", "?!?! ... ---- ''''"]
+             "[UNK] [PAD][SEP]", "e\u0301 \u0301", "Ġ Ċ ĉ", "\x01\x02\x7f", "?!?! ... ---- ''''"]
     return [("bpe-extra", t, None, 512) for t in texts] + [("bpe-extra-pair", t, texts[-1 - i], 64)
                                                            for i, t in enumerate(texts)]
 
