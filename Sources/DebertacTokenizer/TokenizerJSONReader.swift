@@ -217,7 +217,7 @@ struct UnigramVocabulary {
         let reader = try FieldReader(json: model, file: file)
         let type = model["type"]?.stringValue
         guard type == "Unigram" else {
-            throw TokenizerError.unsupported(file: file, field: "model.type", message: "is \(quoted(type ?? "(none)")), only 'Unigram' models are supported")
+            throw TokenizerError.unsupported(file: file, field: "model.type", message: "is \(quoted(type ?? "(none)")), only 'Unigram' and 'BPE' models are supported")
         }
         guard let vocab = model["vocab"]?.arrayValue else { throw reader.fail("model.vocab", "is missing, expected a list of [piece, score] pairs") }
         guard vocab.count <= TokenizerModel.maximumPieces else {
