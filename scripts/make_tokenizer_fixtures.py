@@ -493,6 +493,11 @@ multilingual lines, /usr/share/common-licenses, this Python's stdlib docstrings)
 |---|---|---|
 {rows}
 
+The `bpe-*` folders (DeBERTa v1's byte-level BPE: vocab.json + merges.txt or a BPE tokenizer.json) and
+`bpe-manifest.json` are made by `scripts/make_bpe_tokenizer_fixtures.py` with transformers 5's
+`DebertaTokenizer` (pairs `[CLS] A [SEP] [SEP] B [SEP]`, token types all 0, `pair_specials` 4 in their
+golden.json); see docs/tokenizer.md.
+
 ## golden.json
 
     {{"reference": "<oracle + versions>", "versions": {{...}},
