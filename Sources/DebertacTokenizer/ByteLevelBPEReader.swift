@@ -54,7 +54,8 @@ public enum ByteLevelBPEReader {
         for (index, item) in list.enumerated() {
             let parts: [String]?
             if let text = item.stringValue {
-                parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                // Python's str.split(" ") on code points (a Swift Character may hold a space and a mark).
+                parts = text.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
             } else if let array = item.arrayValue {
                 let strings = array.compactMap(\.stringValue)
                 parts = strings.count == array.count ? strings : nil
@@ -96,23 +97,25 @@ public enum ByteLevelBPEReader {
 
     /// merges.txt as `BPE::read_file` reads it: (left, right, where) per merge line.
     private static func mergeLines(_ bytes: [UInt8], file: String) throws(TokenizerError) -> [(String, String, String)] {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
             throw TokenizerError.malformed(file: file, offset: firstInvalidUTF8(bytes), message: "merges file is not valid UTF-8")
         }
+        // Bytes, not Characters: Swift joins "\r\n", and a space with a following combining mark,
+        // into one Character, where Rust's lines() and split(' ') see two.
         var pairs: [(String, String, String)] = []
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() } // Rust's lines() yields no empty last line
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() } // Rust's lines() yields no empty last line
         for (number, rawLine) in lines.enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.hasPrefix("#version") { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let line = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
+            if line.starts(with: Array("#version".utf8)) { continue }
+            let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             guard parts.count == 2 else {
                 throw TokenizerError.field(file: file, field: "line \(number + 1)", message: "is not two tokens separated by one space")
             }
             guard pairs.count < ByteLevelBPE.maximumMerges else {
                 throw TokenizerError.field(file: file, field: "line \(number + 1)", message: "more than \(ByteLevelBPE.maximumMerges) merges")
             }
-            pairs.append((String(parts[0]), String(parts[1]), "line \(number + 1)"))
+            pairs.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), "line \(number + 1)"))
         }
         return pairs
     }
