@@ -1,3 +1,4 @@
+import CDebertacTokenizer
 @testable import DebertacTokenizer
 import Testing
 
@@ -53,6 +54,30 @@ import Testing
         let text = String(repeating: "ab abc  a\tb ", count: 5000) + String(repeating: "a", count: 20000)
         let encoding = try Tokenizer(model: model).encode(text, maxLength: Int(Int32.max))
         #expect(encoding.inputIds.count > 40000)
+    }
+
+    /// `dtok_scratch_bound` is a bound for BPE too, where add_prefix_space adds a byte to every
+    /// piece between special tokens: the encoder succeeds with exactly that much scratch.
+    @Test func scratchBoundHoldsWithManySpecialTokensAndThePrefixSpace() throws {
+        var config = TokenizerConfig()
+        config.addPrefixSpace = true
+        var blob = try Self.read("a b\nĠ ab\n", config: config).serialized()
+        for text in [String(repeating: "a[SEP]", count: 300), String(repeating: "b[CLS]a ", count: 200), "", "ab"] {
+            let bytes = Array(text.utf8)
+            let status = blob.withUnsafeMutableBytes { raw -> Int32 in
+                var t = dtok_tokenizer()
+                guard dtok_open(&t, raw.baseAddress, raw.count, nil, 0) == Int32(DTOK_OK) else { return -1 }
+                var scratch = [UInt8](repeating: 0, count: dtok_scratch_bound(&t, bytes.count, bytes.count))
+                var ids = [Int32](repeating: 0, count: 4 * bytes.count + 8), types = ids
+                var length: Int32 = 0, needed = 0
+                return (bytes + [0]).withUnsafeBufferPointer { text in
+                    let p = UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self)
+                    return dtok_encode(&t, p, bytes.count, p, bytes.count, Int32.max, Int32(DTOK_LONGEST_FIRST), &scratch, scratch.count, &needed,
+                                       &ids, &types, Int32(ids.count), &length, nil, 0)
+                }
+            }
+            #expect(status == Int32(DTOK_OK), "\(text.prefix(20))")
+        }
     }
 
     @Test func errorsNameTheFileAndTheProblem() {

@@ -120,6 +120,8 @@ size_t dtok_scratch_bound(const dtok_tokenizer *t, size_t text_length, size_t pa
         /* The charsmap writes at most max_target bytes per input byte; ids are at most 4 per
          * normalized byte plus one per special token. */
         size_t segment = lowered * (size_t)t->max_target_bytes;
+        /* byte-level BPE: add_prefix_space adds a byte to every piece between special tokens */
+        if (t->flags & DTOK_BYTE_LEVEL_BPE) segment = 2 * longest + 1;
         ids = align8(4 * (4 * segment + longest + 1));
         return (lowercasing ? align8(lowered) : 0) + 2 * ids + hf_word_scratch(t, segment);
     }
