@@ -13,8 +13,9 @@ Tests/Fixtures/tokenizers/ next to the SentencePiece ones (make_tokenizer_fixtur
   bpe-prefix-3k   vocab.json + merges.txt, ~3,000 tokens, tokenizer_config.json with
                   add_prefix_space true and [MASK] in the vocabulary at the last id
                   (as microsoft/deberta-base: [PAD] 0, [CLS] 1, [SEP] 2, [UNK] 3, [MASK] last)
-  bpe-tokjson     tokenizer.json only (ByteLevelBPETokenizer.save), ~600 tokens: DebertaTokenizer
-                  takes only the model's vocab and merges from it
+  bpe-tokjson     tokenizer.json only (ByteLevelBPETokenizer.save, plus an added token <extra> at
+                  len(vocab)), ~600 tokens: DebertaTokenizer takes the model's vocab and merges and
+                  the added_tokens from it (not its pre-tokenizer or post-processor)
 
 Vocabularies are trained here with the tokenizers library's ByteLevelBPETokenizer on the corpus of
 make_tokenizer_fixtures.py (template English, multilingual lines, licences, stdlib docstrings) plus
@@ -43,7 +44,7 @@ FIXTURES = [
      "config": {"add_prefix_space": True, "model_max_length": 512},
      "what": "vocab.json + merges.txt + tokenizer_config.json: add_prefix_space, [MASK] at the last vocabulary id"},
     {"name": "bpe-tokjson", "vocab_size": 600, "files": "tokenizer.json", "mask_in_vocab": False, "config": None,
-     "what": "tokenizer.json only (ByteLevelBPETokenizer.save): DebertaTokenizer reads its model's vocab and merges"},
+     "what": "tokenizer.json only (ByteLevelBPETokenizer.save, plus an added token <extra>): DebertaTokenizer reads its model's vocab, merges and added_tokens"},
 ]
 
 PAIR_SPECIALS = 4  # [CLS] A [SEP] [SEP] B [SEP]
@@ -57,6 +58,12 @@ def train(lines, spec, folder):
                             show_progress=False)
     if spec["files"] == "tokenizer.json":
         tok.save(str(folder / "tokenizer.json"))
+        # An added token beyond the vocabulary: DebertaTokenizer keeps the file's added_tokens
+        # (it splits "<extra>" out and gives [MASK] the next id).
+        j = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+        j["added_tokens"].append({"id": len(j["model"]["vocab"]), "content": "<extra>", "single_word": False,
+                                  "lstrip": False, "rstrip": False, "normalized": False, "special": True})
+        (folder / "tokenizer.json").write_text(json.dumps(j, ensure_ascii=False), encoding="utf-8")
         return
     tok.save_model(str(folder))
     if spec["mask_in_vocab"]:
@@ -106,7 +113,7 @@ def extra_cases():
     texts = ["I'm sure they'll say it's 'fine'", "don't DON'T 'S 's 're've", "  two  spaces\t\ttabs\n\nnewlines  ",
              "x  ", "   ", "1234567 12,345.67 ½ ⅔ ٣٤ 𝟙𝟚", "hello[MASK]world [MASK] x [CLS]y", " leading space",
              "naïve café ﬁ Ωmega", "\u00a0nbsp\u2003em\u3000ideo", "a\u0085b\u2028c", "😀😀 👍🏽 🇫🇷", "[MASK]", " [MASK] ",
-             "[UNK] [PAD][SEP]", "e\u0301 \u0301", "Ġ Ċ ĉ", "\x01\x02\x7f", "?!?! ... ---- ''''"]
+             "[UNK] [PAD][SEP]", "a<extra>b <extra> <extra", "e\u0301 \u0301", "Ġ Ċ ĉ", "\x01\x02\x7f", "?!?! ... ---- ''''"]
     return [("bpe-extra", t, None, 512) for t in texts] + [("bpe-extra-pair", t, texts[-1 - i], 64)
                                                            for i, t in enumerate(texts)]
 

@@ -14,7 +14,7 @@ import DebertacFrontend
 /// - `tokenizer.json`: `model.vocab` and `model.merges` (`"a b"` strings or `["a", "b"]` lists)
 ///   only: `DebertaTokenizer.__init__` rebuilds the normalizer (none), the pre-tokenizer
 ///   (ByteLevel with tokenizer_config.json's `add_prefix_space`), the model options (no unk, no
-///   dropout) and the post-processor itself, and the file's `added_tokens` are not read back.
+///   dropout) and the post-processor itself; the file's `added_tokens` are kept.
 ///
 /// Special tokens come from tokenizer_config.json and friends as for spm.model
 /// (`resolveSpecialTokens`: a token missing from the vocabulary gets the next id, `[MASK]` at
@@ -38,6 +38,32 @@ public enum ByteLevelBPEReader {
         let entries = try vocabulary(json, file: vocabPath, field: "(top level)")
         let pairs = try mergeLines(merges, file: mergesPath)
         return try makeModel(entries: entries, merges: pairs, vocabFile: vocabPath, mergesFile: mergesPath, config: config)
+    }
+
+    /// Reads a tokenizer.json whose model is `BPE`: the model's vocab and merges, and its
+    /// `added_tokens`, which transformers keeps (as `added_tokens_decoder` entries after those of
+    /// tokenizer_config.json; checked: an added `<extra>` at 600 is split out and pushes `[MASK]` to 601).
+    static func read(tokenizerJSON root: JSONValue, path: String, config: TokenizerConfig) throws(TokenizerError) -> TokenizerModel {
+        var config = config
+        if let list = root["added_tokens"], list != .null {
+            let reader = try FieldReader(json: root, file: path)
+            guard let elements = list.arrayValue else { throw reader.fail("added_tokens", "is a \(list.kindName), expected a list") }
+            guard elements.count <= TokenizerModel.maximumSpecialTokens else {
+                throw reader.fail("added_tokens", "has \(elements.count) tokens, more than the limit of \(TokenizerModel.maximumSpecialTokens)")
+            }
+            var decoder = config.addedTokensDecoder ?? []
+            var ids = Set(decoder.map(\.id))
+            for (index, element) in elements.enumerated() {
+                let token = try reader.addedToken(element, field: "added_tokens[\(index)]")
+                guard let id = element["id"]?.intValue, id >= 0, id < Int(Int32.max) else {
+                    throw reader.fail("added_tokens[\(index)]", "has no integer 'id' from 0 to \(Int32.max - 1)")
+                }
+                if ids.insert(Int32(id)).inserted { decoder.append(.init(id: Int32(id), token: token)) }
+            }
+            config.addedTokensDecoder = decoder
+        }
+        guard let model = root["model"] else { throw TokenizerError.field(file: path, field: "model", message: "is missing") }
+        return try read(tokenizerJSONModel: model, path: path, config: config)
     }
 
     /// Reads the `model` of a tokenizer.json whose type is `BPE`.

@@ -43,7 +43,7 @@ public enum TokenizerJSONReader {
         guard let model = root.value("model") else { throw root.fail("model", "is missing, expected a Unigram model") }
         if model["type"]?.stringValue == "BPE" {
             // DeBERTa v1: transformers' DebertaTokenizer reads only the model's vocab and merges.
-            var bpe = try ByteLevelBPEReader.read(tokenizerJSONModel: model, path: path, config: config)
+            var bpe = try ByteLevelBPEReader.read(tokenizerJSON: json, path: path, config: config)
             if !config.source.isEmpty { bpe.source = path + ", " + config.source }
             return bpe
         }
