@@ -66,6 +66,8 @@ let package = Package(
                 .embedInCode("Runtime/tokenizer_hf_normalize.c"),
                 .embedInCode("Runtime/tokenizer_graphemes.c"),
                 .embedInCode("Runtime/tokenizer_grapheme_table.c"),
+                .embedInCode("Runtime/tokenizer_byte_level.c"),
+                .embedInCode("Runtime/tokenizer_byte_level_table.c"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),

@@ -8,7 +8,7 @@
 # when a target needs it, as instrumented modules with plain swiftc (whole-module, -O,
 # -enable-testing so harnesses can `@testable import`), then links each harness with
 # Fuzz/Support/FuzzSupport.swift and those objects. The tokenizer targets (spm-model,
-# tokenizer-json) also get the DebertacTokenizer module, the C encoder it imports
+# tokenizer-json, bpe-vocab) also get the DebertacTokenizer module, the C encoder it imports
 # (Sources/DebertacTokenizer/Encoder, compiled with the toolchain's clang and
 # -fsanitize=fuzzer-no-link,address; a module map in $out/cmodules makes `import
 # CDebertacTokenizer` resolve) and Fuzz/Support/Tokenizer/*.swift. libFuzzer and the ASan runtime come
@@ -23,7 +23,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 out="${FUZZ_BUILD_DIR:-$PWD/.build-fuzz-targets}"
 mkdir -p "$out/modules" "$out/obj" "$out/bin"
 
-all_targets=(safetensors zip pickle torch-zip torch-legacy config ir spm-model tokenizer-json)
+all_targets=(safetensors zip pickle torch-zip torch-legacy config ir spm-model tokenizer-json bpe-vocab)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
@@ -85,7 +85,7 @@ for target in "${targets[@]}"; do
         module DebertacIR "$out/obj/DebertacFrontend.o"
         objects+=("$out/obj/DebertacIR.o")
     fi
-    if [ "$target" = spm-model ] || [ "$target" = tokenizer-json ]; then
+    if [ "$target" = spm-model ] || [ "$target" = tokenizer-json ] || [ "$target" = bpe-vocab ]; then
         encoder_objects
         module_flags=("${encoder_flags[@]}")
         module DebertacTokenizer "$out/obj/DebertacFrontend.o" "$encoder_map"

@@ -5,7 +5,8 @@
         [--cmd 'debertac tokenize {folder} --input {input}'] [--golden] [--cases CASES.json] \\
         [--invalid-utf8] [--show 5]
 
-FOLDER is a tokenizer folder (spm.model [+ tokenizer_config.json], or tokenizer.json only). The
+FOLDER is a tokenizer folder (spm.model [+ tokenizer_config.json], or tokenizer.json only, or a DeBERTa v1
+byte-level BPE folder: vocab.json + merges.txt [+ tokenizer_config.json], or a BPE tokenizer.json). The
 texts come from a seeded generator (scripts/tokenizer_texts.py) that mixes whitespace runs, control
 and zero-width characters, NFKC-sensitive characters, combining marks, many scripts, emoji
 sequences, private-use and other random code points from ~50 Unicode blocks, literal special
@@ -14,7 +15,9 @@ tokens, digits and punctuation, with random max_length (>= 3) and half of them p
 
 The reference is scripts/tokenizer_reference.py (transformers<5 slow DebertaV2Tokenizer, or the
 tokenizers library for tokenizer.json-only folders); this script re-runs itself under
-/tmp/venv-tf4 for that, creating the venv if needed.
+/tmp/venv-tf4 for that, creating the venv if needed. For a byte-level BPE folder the reference is
+the installed transformers 5's DebertaTokenizer.from_pretrained(FOLDER) (no venv); pairs whose
+max_length is below its 4 special tokens are skipped (debertac refuses them).
 
 The command is run once per (single|pair, max_length) group. {folder} and {input} are replaced
 (the input path is appended if {input} is absent). The input file is
@@ -57,6 +60,39 @@ def build_command(template, folder, input_path):
     if not has_input:
         args.append(str(input_path))
     return args
+
+
+def is_bpe_folder(folder):
+    """vocab.json + merges.txt, or a tokenizer.json whose model is BPE (and no spm.model)."""
+    if (folder / "spm.model").exists():
+        return False
+    if (folder / "tokenizer.json").exists():
+        model = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")).get("model", {})
+        return model.get("type") == "BPE"
+    return (folder / "vocab.json").exists()
+
+
+class BPEReference:
+    """transformers 5's DebertaTokenizer (DeBERTa v1) on a byte-level BPE folder."""
+
+    def __init__(self, folder):
+        import tokenizers
+        import transformers
+        from transformers import DebertaTokenizer
+        from transformers.utils import logging
+
+        logging.set_verbosity_error()
+        self.tok = DebertaTokenizer.from_pretrained(str(folder))
+        self.pad_id = self.tok.pad_token_id
+        self.reference = "transformers %s DebertaTokenizer.from_pretrained(folder) (tokenizers %s)" % (
+            transformers.__version__, tokenizers.__version__)
+
+    def encode(self, case):
+        pair = case.get("text_pair")
+        if pair and case["max_length"] < 4:
+            return {"error": "max_length below the 4 special tokens of a pair"}
+        enc = self.tok(case["text"], pair, truncation=True, max_length=case["max_length"])
+        return {"input_ids": list(enc["input_ids"]), "token_type_ids": list(enc["token_type_ids"])}
 
 
 def short(s, n=120):
@@ -145,7 +181,8 @@ def check_invalid(cmd_template, folder, tmpdir, timeout):
 
 
 def main():
-    tokenizer_reference.ensure_reference_python()
+    if not any(is_bpe_folder(Path(a)) for a in sys.argv[1:] if not a.startswith("-") and Path(a).is_dir()):
+        tokenizer_reference.ensure_reference_python()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("folder")
     ap.add_argument("--seed", type=int, default=1)
@@ -166,8 +203,12 @@ def main():
     if args.cases:
         cases += json.loads(Path(args.cases).read_text(encoding="utf-8"))
 
-    tokenizer_reference._quiet_transformers()
-    ref, refs = tokenizer_reference.encode_cases(folder, cases)
+    if is_bpe_folder(folder):
+        ref = BPEReference(folder)
+        refs = [ref.encode(c) for c in cases]
+    else:
+        tokenizer_reference._quiet_transformers()
+        ref, refs = tokenizer_reference.encode_cases(folder, cases)
     groups = OrderedDict()
     for i, c in enumerate(cases):
         groups.setdefault((c.get("text_pair") is not None, c["max_length"]), []).append(i)

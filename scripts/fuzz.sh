@@ -23,7 +23,7 @@ seconds="${1:-600}"
 shift || true
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2; }
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors zip pickle torch-zip torch-legacy config ir spm-model tokenizer-json)
+((${#targets[@]})) || targets=(safetensors zip pickle torch-zip torch-legacy config ir spm-model tokenizer-json bpe-vocab)
 
 out="${FUZZ_BUILD_DIR:-$PWD/.build-fuzz-targets}"
 export FUZZ_BUILD_DIR="$out"

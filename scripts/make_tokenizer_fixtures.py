@@ -493,6 +493,11 @@ multilingual lines, /usr/share/common-licenses, this Python's stdlib docstrings)
 |---|---|---|
 {rows}
 
+The `bpe-*` folders (DeBERTa v1's byte-level BPE: vocab.json + merges.txt or a BPE tokenizer.json) and
+`bpe-manifest.json` are made by `scripts/make_bpe_tokenizer_fixtures.py` with transformers 5's
+`DebertaTokenizer` (pairs `[CLS] A [SEP] [SEP] B [SEP]`, token types all 0, `pair_specials` 4 in their
+golden.json); see docs/tokenizer.md.
+
 ## golden.json
 
     {{"reference": "<oracle + versions>", "versions": {{...}},
@@ -547,9 +552,11 @@ def main():
     corpus_hash = corpus_sha256(lines)
     print("corpus: %d lines, %d bytes, sha256 %s" % (len(lines), sum(len(x.encode()) + 1 for x in lines),
                                                      corpus_hash))
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+    # bpe-* folders and bpe-manifest.json belong to scripts/make_bpe_tokenizer_fixtures.py (transformers 5).
+    OUT.mkdir(parents=True, exist_ok=True)
+    for entry in OUT.iterdir():
+        if not entry.name.startswith("bpe-"):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     manifest = {
         "generator": "scripts/make_tokenizer_fixtures.py",
         "versions": versions,

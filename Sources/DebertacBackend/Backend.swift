@@ -212,6 +212,8 @@ public enum Backend {
         ("tokenizer_hf_normalize.c", PackageResources.tokenizer_hf_normalize_c),
         ("tokenizer_graphemes.c", PackageResources.tokenizer_graphemes_c),
         ("tokenizer_grapheme_table.c", PackageResources.tokenizer_grapheme_table_c),
+        ("tokenizer_byte_level.c", PackageResources.tokenizer_byte_level_c),
+        ("tokenizer_byte_level_table.c", PackageResources.tokenizer_byte_level_table_c),
     ]
 
     /// Writes the payload (after a header when external) and returns its digest.

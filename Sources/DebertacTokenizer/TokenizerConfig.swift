@@ -55,6 +55,8 @@ public struct TokenizerConfig: Sendable, Equatable {
     public var doLowerCase = false
     /// `split_by_punct` (default false).
     public var splitByPunct = false
+    /// `add_prefix_space` (default false; byte-level BPE tokenizers only).
+    public var addPrefixSpace = false
     /// Each role's token; nil when a file sets it to null (the role then has no token).
     public var roles: [Role: AddedToken?] = [:]
     /// `additional_special_tokens`, in file order.
@@ -105,6 +107,7 @@ public struct TokenizerConfig: Sendable, Equatable {
             let reader = try FieldReader(json: json, file: file)
             doLowerCase = try reader.bool("do_lower_case") ?? false
             splitByPunct = try reader.bool("split_by_punct") ?? false
+            addPrefixSpace = try reader.bool("add_prefix_space") ?? false
             if let value = reader.value("model_max_length") {
                 guard value.doubleValue != nil else {
                     throw reader.fail("model_max_length", "is a \(value.kindName), expected a number")

@@ -41,6 +41,12 @@ public enum TokenizerJSONReader {
     public static func read(json: JSONValue, path: String, config: TokenizerConfig = TokenizerConfig()) throws(TokenizerError) -> TokenizerModel {
         let root = try FieldReader(json: json, file: path)
         guard let model = root.value("model") else { throw root.fail("model", "is missing, expected a Unigram model") }
+        if model["type"]?.stringValue == "BPE" {
+            // DeBERTa v1: transformers' DebertaTokenizer reads only the model's vocab and merges.
+            var bpe = try ByteLevelBPEReader.read(tokenizerJSON: json, path: path, config: config)
+            if !config.source.isEmpty { bpe.source = path + ", " + config.source }
+            return bpe
+        }
         let vocabulary = try UnigramVocabulary(model, file: path)
         let added = try addedTokens(root)
         let pipeline = try TokenizerJSONPipeline(normalizer: root.value("normalizer"), preTokenizer: root.value("pre_tokenizer"), file: path)
@@ -211,7 +217,7 @@ struct UnigramVocabulary {
         let reader = try FieldReader(json: model, file: file)
         let type = model["type"]?.stringValue
         guard type == "Unigram" else {
-            throw TokenizerError.unsupported(file: file, field: "model.type", message: "is \(quoted(type ?? "(none)")), only 'Unigram' models are supported")
+            throw TokenizerError.unsupported(file: file, field: "model.type", message: "is \(quoted(type ?? "(none)")), only 'Unigram' and 'BPE' models are supported")
         }
         guard let vocab = model["vocab"]?.arrayValue else { throw reader.fail("model.vocab", "is missing, expected a list of [piece, score] pairs") }
         guard vocab.count <= TokenizerModel.maximumPieces else {

@@ -1,9 +1,10 @@
 extension TokenizerModel {
     /// File names a checkpoint folder may hold a tokenizer in, in order of preference.
-    public static let folderCandidates = ["spm.model", "tokenizer.json"]
+    public static let folderCandidates = ["spm.model", "tokenizer.json", "vocab.json"]
 
     /// Reads the tokenizer at `path`:
-    /// - a folder: its `spm.model` if present, else its `tokenizer.json`; nil when it has neither
+    /// - a folder: its `spm.model` if present, else its `tokenizer.json`, else its `vocab.json`
+    ///   with the `merges.txt` beside it (byte-level BPE, DeBERTa v1); nil when it has none
     ///   (the model compiles ids-only);
     /// - a file: a SentencePiece model or a tokenizer.json, recognised by content (a protobuf
     ///   ModelProto field first, or a JSON object), whatever its name.
@@ -23,10 +24,12 @@ extension TokenizerModel {
             }
             guard let name = found else { return nil }
             file = path.appendingPath(name)
+            if name == "vocab.json" { return try readByteLevelBPE(vocabPath: file) }
             isJSON = name == "tokenizer.json"
         } else {
             guard try tokenizerFileExists(path) else { throw TokenizerError.notFound(path: path, message: "no such file or folder") }
             file = path
+            if path.hasSuffix("vocab.json") { return try readByteLevelBPE(vocabPath: file) }
         }
         let config = try TokenizerConfig.load(directory: file.parentDirectory)
         // The reader's own limit when the name says which; else the larger one, then each reader applies its own.
@@ -49,5 +52,15 @@ extension TokenizerModel {
             return try TokenizerJSONReader.read(bytes: bytes, path: file, config: config)
         }
         return try SentencePieceModelReader.read(bytes: bytes, path: file, config: config)
+    }
+
+    /// `vocab.json` and the `merges.txt` beside it, with the folder's configuration.
+    private static func readByteLevelBPE(vocabPath: String) throws(TokenizerError) -> TokenizerModel {
+        let merges = vocabPath.parentDirectory.appendingPath("merges.txt")
+        guard try tokenizerFileExists(merges) else {
+            throw TokenizerError.notFound(path: merges, message: "no such file, expected the merges of \(quoted(vocabPath))")
+        }
+        let config = try TokenizerConfig.load(directory: vocabPath.parentDirectory)
+        return try ByteLevelBPEReader.read(vocabPath: vocabPath, mergesPath: merges, config: config)
     }
 }

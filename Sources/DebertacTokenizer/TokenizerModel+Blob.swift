@@ -23,6 +23,8 @@ enum TokenizerBlob {
         /// Tokenizers semantics, and the steps of its normalizer (only with it).
         case tokenizersSemantics = 128, stripLeft = 256, stripRight = 512, collapseSpaces = 1024, stripAfterCharsmap = 2048
         case metaspaceNoSplit = 4096
+        /// A byte-level BPE model (with tokenizers semantics), and DebertaTokenizer's pair template.
+        case byteLevelBPE = 8192, pairDoubleSep = 16384
     }
 
     /// Special-token flag bits.
@@ -54,6 +56,7 @@ extension TokenizerModel {
                 (pipeline.metaspaceNoSplit, .metaspaceNoSplit),
             ] where isSet { flags |= flag.rawValue }
         }
+        if byteLevelBPE != nil { flags |= TokenizerBlob.Flag.byteLevelBPE.rawValue | TokenizerBlob.Flag.pairDoubleSep.rawValue }
 
         let sections = blobSections()
         var out = BlobWriter()
@@ -112,6 +115,7 @@ extension TokenizerModel {
     /// of a text given twice (the library's `token_to_ids` map keeps the last).
     var matchableIndex: [UInt32] {
         let utf8 = pieces.map { Array($0.text.utf8) }
+        if byteLevelBPE != nil { return [] } // BPE finds ids through the byte pieces and merges
         var ids = pieces.indices.filter { tokenizersPipeline != nil || TokenizerModel.isMatchable(pieces[$0].type) }
         if tokenizersPipeline != nil {
             var last: [String: Int] = [:]
@@ -134,7 +138,9 @@ extension TokenizerModel {
         var matchable = BlobWriter()
         for id in matchableIndex { matchable.u32(id) }
         var bytePieces = [Int32](repeating: -1, count: 256)
-        if byteFallback {
+        if byteLevelBPE != nil {
+            bytePieces = ByteLevelBPE.bytePieces(of: pieces)
+        } else if byteFallback {
             for (id, piece) in pieces.enumerated() where piece.type == .byte {
                 if let byte = TokenizerModel.byteValue(ofPieceText: piece.text) { bytePieces[Int(byte)] = Int32(id) }
             }
@@ -183,6 +189,7 @@ extension TokenizerModel {
                 punctuation.u32(range.upperBound)
             }
         }
+        if let byteLevelBPE { scores.bytes = byteLevelBPE.table() }
         return [offsets.bytes, pieceBytes.bytes, scores.bytes, types.bytes, matchable.bytes, byteTable.bytes,
                 precompiledCharsmap, specials.bytes, lowercase.bytes, punctuation.bytes]
     }

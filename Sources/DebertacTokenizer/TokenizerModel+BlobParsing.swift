@@ -11,7 +11,7 @@ extension TokenizerModel {
         let version = reader.u32(8)
         guard version == TokenizerBlob.version else { throw reader.malformed(8, "format version \(version), expected \(TokenizerBlob.version)") }
         let flags = reader.u32(12)
-        guard flags < 1 << 13, flags < 1 << 8 || flags & TokenizerBlob.Flag.tokenizersSemantics.rawValue != 0 else {
+        guard flags < 1 << 15, flags < 1 << 8 || flags & TokenizerBlob.Flag.tokenizersSemantics.rawValue != 0 else {
             throw reader.malformed(12, "unknown flags 0x\(String(flags, radix: 16))")
         }
         let flag = { (f: TokenizerBlob.Flag) in flags & f.rawValue != 0 }
@@ -34,7 +34,8 @@ extension TokenizerModel {
         }
 
         // 0–3: pieces.
-        guard sections[0].count == 4 * (pieceCount + 1), sections[2].count == 4 * pieceCount, sections[3].count == pieceCount else {
+        let isBPE = flag(.byteLevelBPE)
+        guard sections[0].count == 4 * (pieceCount + 1), isBPE || sections[2].count == 4 * pieceCount, sections[3].count == pieceCount else {
             throw reader.malformed(TokenizerBlob.tableOffset, "piece offsets, scores or types do not have \(pieceCount) entries")
         }
         var pieces: [Piece] = []
@@ -54,7 +55,8 @@ extension TokenizerModel {
             guard let type = PieceType(rawValue: rawType) else {
                 throw reader.malformed(sections[3].lowerBound + id, "piece \(id) has type \(rawType), expected 1-6")
             }
-            pieces.append(Piece(text: text, score: Float(bitPattern: reader.u32(sections[2].lowerBound + 4 * id)), type: type))
+            let score = isBPE ? 0 : Float(bitPattern: reader.u32(sections[2].lowerBound + 4 * id))
+            pieces.append(Piece(text: text, score: score, type: type))
             start = end
         }
         guard start == sections[1].count else {
@@ -82,6 +84,12 @@ extension TokenizerModel {
             pipeline.stripAfterCharsmap = flag(.stripAfterCharsmap)
             pipeline.metaspaceNoSplit = flag(.metaspaceNoSplit)
             tokenizersPipeline = pipeline
+        }
+        if isBPE {
+            guard let bpe = ByteLevelBPE.parse(table: blob[sections[2]]) else {
+                throw reader.malformed(sections[2].lowerBound, "the merge table is not \(sections[2].count) bytes of slots")
+            }
+            byteLevelBPE = bpe
         }
         if !precompiledCharsmap.isEmpty {
             try PrecompiledCharsmap.validate(precompiledCharsmap, file: source, offset: sections[6].lowerBound)

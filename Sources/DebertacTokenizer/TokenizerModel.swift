@@ -103,6 +103,10 @@ public struct TokenizerModel: Sendable, Equatable {
     public var source: String
     /// Tokenizers semantics when set (tokenizer.json folders), sentencepiece + transformers when nil.
     public var tokenizersPipeline: TokenizersPipeline?
+    /// A byte-level BPE model (DeBERTa v1) when set: `pieces` are its vocabulary in byte-to-unicode
+    /// form (types NORMAL, scores 0), `addDummyPrefix` is ByteLevel's `add_prefix_space`, and the
+    /// pair template is `[CLS] A [SEP] [SEP] B [SEP]`, all type ids 0. Needs `tokenizersPipeline`.
+    public var byteLevelBPE: ByteLevelBPE?
 
     /// 1 + the largest id the tokenizer can produce (pieces and special tokens).
     public var vocabLimit: Int32 {
@@ -184,8 +188,12 @@ extension TokenizerModel {
     /// checked them (with better locations in its messages).
     func validate(checkingPieces: Bool, checkingCharsmap: Bool) throws(TokenizerError) {
         let fail = { (field: String, message: String) in TokenizerError.field(file: source, field: field, message: message) }
-        if checkingPieces { try TokenizerModel.validatePieces(pieces, byteFallback: byteFallback, file: source, field: "pieces", offsetOf: nil) }
-        guard Int(unkId) >= 0, Int(unkId) < pieces.count, pieces[Int(unkId)].type == .unknown else {
+        if let byteLevelBPE {
+            try validateByteLevelBPE(byteLevelBPE)
+        } else if checkingPieces {
+            try TokenizerModel.validatePieces(pieces, byteFallback: byteFallback, file: source, field: "pieces", offsetOf: nil)
+        }
+        guard byteLevelBPE != nil || (Int(unkId) >= 0 && Int(unkId) < pieces.count && pieces[Int(unkId)].type == .unknown) else {
             throw fail("unk_id", "is \(unkId), expected the id of the UNKNOWN piece")
         }
         if checkingCharsmap, !precompiledCharsmap.isEmpty {
@@ -210,7 +218,7 @@ extension TokenizerModel {
             }
         }
         let limit = vocabLimit
-        for (name, id) in [("cls_token", clsId), ("sep_token", sepId)] where id < 0 || id >= limit {
+        for (name, id) in [("cls_token", clsId), ("sep_token", sepId), ("unk_token", unkId)] where id < 0 || id >= limit {
             throw fail(name, "has id \(id), expected 0 to \(limit - 1)")
         }
         guard padId >= 0, padId < limit else {
@@ -218,6 +226,41 @@ extension TokenizerModel {
         }
         if let modelMaxLength, modelMaxLength <= 0 {
             throw fail("model_max_length", "is \(modelMaxLength), expected a positive number or none")
+        }
+    }
+
+    /// The rules of a byte-level BPE model: 1 to `maximumPieces` pieces, each non-empty, NORMAL,
+    /// score 0, at most `maximumPieceBytes`, no text twice; tokenizers semantics with no
+    /// normalizer or Metaspace steps; merges of existing pieces, no pair twice, ranks increasing.
+    private func validateByteLevelBPE(_ bpe: ByteLevelBPE) throws(TokenizerError) {
+        let fail = { (field: String, message: String) in TokenizerError.field(file: source, field: field, message: message) }
+        guard !pieces.isEmpty, pieces.count <= TokenizerModel.maximumPieces else {
+            throw fail("vocab", "has \(pieces.count) tokens, expected 1 to \(TokenizerModel.maximumPieces)")
+        }
+        var seen = Set<String>()
+        for (id, piece) in pieces.enumerated() {
+            guard !piece.text.isEmpty, piece.text.utf8.count <= TokenizerModel.maximumPieceBytes else {
+                throw fail("vocab", "token \(id) has \(piece.text.utf8.count) bytes, expected 1 to \(TokenizerModel.maximumPieceBytes)")
+            }
+            guard piece.type == .normal, piece.score == 0 else { throw fail("vocab", "token \(id) is not a plain BPE token") }
+            guard seen.insert(piece.text).inserted else { throw fail("vocab", "token \(quoted(piece.text)) is listed twice") }
+        }
+        guard tokenizersPipeline == TokenizersPipeline(), precompiledCharsmap.isEmpty, !byteFallback, !doLowerCase, !splitByPunct,
+              !removeExtraWhitespaces, !escapeWhitespaces, !treatWhitespaceAsSuffix else {
+            throw fail("pre_tokenizer", "a byte-level BPE model has no normalizer and only the ByteLevel pre-tokenizer")
+        }
+        guard bpe.merges.count <= ByteLevelBPE.maximumMerges else {
+            throw fail("merges", "has \(bpe.merges.count) merges, more than the limit of \(ByteLevelBPE.maximumMerges)")
+        }
+        var pairs = Set<Int64>()
+        for (index, merge) in bpe.merges.enumerated() {
+            for id in [merge.left, merge.right, merge.merged] where id < 0 || Int(id) >= pieces.count {
+                throw fail("merges", "merge \(index) names token id \(id), expected 0 to \(pieces.count - 1)")
+            }
+            guard pairs.insert(Int64(merge.left) << 32 | Int64(merge.right)).inserted else {
+                throw fail("merges", "merge \(index) repeats the pair (\(merge.left), \(merge.right))")
+            }
+            guard index == 0 || bpe.merges[index - 1].rank < merge.rank else { throw fail("merges", "merge \(index) is out of rank order") }
         }
     }
 

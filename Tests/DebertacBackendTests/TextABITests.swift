@@ -43,6 +43,48 @@ import Testing
         #expect(try m.tokenize(long.0, pair: long.1).ids.count == m.maxSequenceLength)
     }
 
+    /// The byte-level BPE fixtures whose ids fit the example's 1,712-token embedding.
+    static let bytePairFixtures = ["bpe-1k", "bpe-tokjson"]
+
+    /// The example's weights compiled with a BPE fixture's tokenizer (DeBERTa v1's kind).
+    static func bytePairModel(_ fixture: String) throws -> CompiledModel {
+        let directory = BackendFixtures.scratch + "/bpe-\(fixture)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let output = directory + "/nli.so"
+        var options = BackendOptions()
+        options.compilerVersion = "test"
+        let folder = BackendFixtures.root + "/tokenizers/" + fixture
+        options.tokenizer = try #require(try TokenizerModel.load(path: folder)).serialized()
+        _ = try Backend.compile(checkpoint: try Checkpoint.load(path: BackendFixtures.syntheticNLI), output: output, options: options)
+        return try CompiledModel(path: output)
+    }
+
+    @Test("debertac_tokenize with a byte-level BPE tokenizer is the compiler's encoder and the goldens", arguments: bytePairFixtures)
+    func bytePairTokenizeMatchesInProcess(_ fixture: String) throws {
+        let m = try Self.bytePairModel(fixture)
+        let folder = BackendFixtures.root + "/tokenizers/" + fixture
+        let tokenizer = try Tokenizer(model: try #require(try TokenizerModel.load(path: folder)))
+        for (text, pair) in Self.texts {
+            for maxLength in [m.maxSequenceLength, 16, 4] {
+                let native = try m.tokenize(text, pair: pair, maxLength: maxLength)
+                let expected = try tokenizer.encode(text, pair: pair, maxLength: maxLength)
+                #expect(native.ids == expected.inputIds && native.typeIds == expected.tokenTypeIds, "\(text.prefix(30)) \(maxLength)")
+            }
+        }
+        let golden = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/golden.json"))))
+        var checked = 0
+        for c in golden["cases"]?.arrayValue ?? [] {
+            let maxLength = c["max_length"]?.intValue ?? 0
+            // The ABI takes C strings: texts with a NUL cannot reach it whole.
+            guard maxLength <= m.maxSequenceLength, let text = c["text"]?.stringValue, !text.contains("\0"),
+                  c["text_pair"]?.stringValue?.contains("\0") != true else { continue }
+            let native = try m.tokenize(text, pair: c["text_pair"]?.stringValue, maxLength: maxLength)
+            #expect(native.ids == (c["input_ids"]?.arrayValue ?? []).compactMap { $0.intValue.map(Int32.init) }, "\(c["label"]?.stringValue ?? "")")
+            checked += 1
+        }
+        #expect(checked > 200)
+    }
+
     @Test("classify_text is classify on the tokenized, padded batch (bit for bit)")
     func classifyTextMatchesIds() async throws {
         let m = try await model()

@@ -94,7 +94,8 @@ enum Tools {
         try check(["cc", "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I", runtime, "-I", BackendFixtures.repository + "/include",
                    source] + ["debertac_pool.c", "debertac_digest.c", "debertac_text.c", "tokenizer_blob.c", "tokenizer_normalize.c",
                               "tokenizer_unigram.c", "tokenizer_text.c", "tokenizer_encode.c", "tokenizer_hf_text.c",
-                              "tokenizer_hf_normalize.c", "tokenizer_graphemes.c", "tokenizer_grapheme_table.c"].map { runtime + "/" + $0 }
+                              "tokenizer_hf_normalize.c", "tokenizer_graphemes.c", "tokenizer_grapheme_table.c",
+                              "tokenizer_byte_level.c", "tokenizer_byte_level_table.c"].map { runtime + "/" + $0 }
                   + ["-o", binary, "-lopenblas", "-lpthread", "-ldl", "-lm"])
         return binary
     }

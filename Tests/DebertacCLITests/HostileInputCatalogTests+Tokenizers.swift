@@ -66,6 +66,16 @@ extension HostileInputCatalogTests {
 
     /// The valid tokenizers the cases break: each compiles into the .so and tokenizes, so a
     /// rejection above is about the one thing the case changed.
+    @Test func unbrokenBytePairTokenizerIsAccepted() throws {
+        let folder = try Self.tokenizerFolder(["vocab.json": .bytes(Array(Self.bytePairVocab.utf8)), "merges.txt": .bytes(Array(Self.bytePairMerges.utf8))])
+        let compile = try Self.run(["compile", folder.path, "-o", folder.path + "/nli.so", "--quiet"])
+        #expect(compile.exited && compile.status == 0, "\(compile.stderr)")
+        let tokenize = try Self.run(["tokenize", folder.path + "/nli.so", "--input", "-"], stdin: Self.textRequest)
+        #expect(tokenize.exited && tokenize.status == 0, "\(tokenize.stderr)")
+        // [CLS] a Ġb Ġc Ġab [SEP] [SEP] ab Ġc [SEP] ("Ġb" and "Ġc" are not tokens: Ġ, then the letter).
+        #expect(tokenize.stdout.hasPrefix(#"{"input_ids": [[1, 4, 7, 5, 7, 6, 9, 2, 2, 8, 7, 6, 2]]"#), "\(tokenize.stdout)")
+    }
+
     @Test(arguments: [("spm.model", SentencePieceWriter().bytes), ("tokenizer.json", TokenizerJSONWriter().bytes)])
     func unbrokenTokenizersAreAccepted(_ name: String, _ bytes: [UInt8]) throws {
         let folder = try Self.tokenizerFolder([name: .bytes(bytes)])
@@ -151,7 +161,48 @@ extension HostileInputCatalogTests {
 // MARK: - The cases
 
 extension HostileInputCatalogTests {
-    static let tokenizerCases: [TokenizerCase] = spmCases + tokenizerJSONCases + tokenizerConfigCases
+    static let tokenizerCases: [TokenizerCase] = spmCases + tokenizerJSONCases + tokenizerConfigCases + bytePairCases
+
+    /// A byte-level BPE vocabulary (DeBERTa v1's kind) small enough for tiny-nli's 96 ids: the
+    /// four specials, the letters a-c and space as byte characters, and two merges.
+    static let bytePairVocab = #"{"[PAD]": 0, "[CLS]": 1, "[SEP]": 2, "[UNK]": 3, "a": 4, "b": 5, "c": 6, "Ġ": 7, "ab": 8, "Ġab": 9, "[MASK]": 10}"#
+    static let bytePairMerges = "#version: 0.2\na b\nĠ ab\n"
+
+    static var bytePairCases: [TokenizerCase] {
+        let vocab = { (text: String) in Entry.bytes(Array(text.utf8)) }
+        let pair = { (name: String, vocabText: String, mergesText: String, file: String, expected: String) in
+            TokenizerCase("vocab.json + merges.txt \(name)", ["vocab.json": vocab(vocabText), "merges.txt": vocab(mergesText)], names: file, expected)
+        }
+        let bpeJSON = { (merges: String) in
+            #"{"version": "1.0", "model": {"type": "BPE", "vocab": \#(bytePairVocab), "merges": \#(merges)}}"#
+        }
+        return [
+            pair("vocab that is not JSON", "{\"a\": 4,", bytePairMerges, "vocab.json", "invalid JSON"),
+            pair("vocab that is a list", "[\"a\", \"b\"]", bytePairMerges, "vocab.json", "expected an object of token ids"),
+            pair("vocab with a gap in its ids", #"{"[PAD]": 0, "[CLS]": 1, "[SEP]": 2, "a": 7}"#, "", "vocab.json", "without gaps"),
+            pair("vocab with an id twice", #"{"[PAD]": 0, "[CLS]": 1, "[SEP]": 1}"#, "", "vocab.json", "both have id 1"),
+            pair("vocab with a token twice", #"{"[PAD]": 0, "[CLS]": 1, "[CLS]": 2}"#, "", "vocab.json", "duplicate key '[CLS]'"),
+            pair("vocab with a negative id", #"{"[PAD]": 0, "[CLS]": -1}"#, "", "vocab.json", "has id -1"),
+            pair("vocab with a fractional id", #"{"[PAD]": 0.5}"#, "", "vocab.json", "not an integer"),
+            pair("vocab with an empty token", #"{"": 0, "[CLS]": 1, "[SEP]": 2, "[PAD]": 3}"#, "", "vocab.json", "token 0 has 0 bytes"),
+            pair("that is empty", "{}", "", "vocab.json", "is empty, expected the tokens"),
+            pair("merges naming an unknown token", bytePairVocab, "a z\n", "merges.txt", "'line 1': merges into or from 'z', which is not in the vocabulary"),
+            pair("merges whose result is not a token", bytePairVocab, "b c\n", "merges.txt", "'bc', which is not in the vocabulary"),
+            pair("merges with three tokens on a line", bytePairVocab, "#version: 0.2\na b c\n", "merges.txt", "'line 2': is not two tokens"),
+            pair("merges with an empty line", bytePairVocab, "a b\n\nĠ ab\n", "merges.txt", "'line 2': is not two tokens"),
+            TokenizerCase("merges.txt that is not UTF-8", ["vocab.json": vocab(bytePairVocab), "merges.txt": .bytes(Array("a b\n".utf8) + [0xC3, 0x28])],
+                          names: "merges.txt", "at byte 4: merges file is not valid UTF-8"),
+            TokenizerCase("vocab.json without merges.txt", ["vocab.json": vocab(bytePairVocab)], names: "merges.txt", "no such file"),
+            TokenizerCase("vocab.json of 100 MB (sparse)", ["vocab.json": .sparse(100 << 20), "merges.txt": vocab(bytePairMerges)],
+                          names: "vocab.json", "more than the 67108864-byte limit"),
+            TokenizerCase("BPE tokenizer.json with an unknown merge", ["tokenizer.json": vocab(bpeJSON(#"["a z"]"#))],
+                          names: "tokenizer.json", "model.merges[0]", "'z', which is not in the vocabulary"),
+            TokenizerCase("BPE tokenizer.json with a merge of one token", ["tokenizer.json": vocab(bpeJSON(#"["ab"]"#))],
+                          names: "tokenizer.json", "model.merges[0]", "is not two tokens"),
+            TokenizerCase("BPE tokenizer.json without merges", ["tokenizer.json": vocab(#"{"model": {"type": "BPE", "vocab": {"a": 0}}}"#)],
+                          names: "tokenizer.json", "model.merges", "is missing"),
+        ]
+    }
 
     static var spmCases: [TokenizerCase] {
         let valid = SentencePieceWriter()
@@ -237,7 +288,8 @@ extension HostileInputCatalogTests {
                  "field 'normalizer.precompiled_charsmap': invalid base64 at character 4: character 0x21 is not base64"),
             json("with an unsupported normalizer", change { $0.normalizer = #"{"type": "Sequence", "normalizers": [{"type": "NFD"}]}"# },
                  "field 'normalizer.normalizers[0]': normalizer 'NFD' is not supported"),
-            json("of a BPE model", change { $0.modelType = "BPE" }, "field 'model.type': is 'BPE', only 'Unigram' models are supported"),
+            // A BPE model is read as DeBERTa v1's (ByteLevelBPEReader), which wants a {token: id} vocab.
+            json("of a BPE model with a Unigram vocab list", change { $0.modelType = "BPE" }, "field 'model.vocab': is a array, expected an object of token ids"),
             json("with an added token beyond the model's vocab_size", change { $0.addedTokens[4] = (500, "[MASK]") },
                  "produces ids up to 500, but the model's vocab_size is 96"),
             TokenizerCase("tokenizer.json larger than 256 MiB (sparse)", ["tokenizer.json": .sparse((256 << 20) + 1)], names: "tokenizer.json",

@@ -46,9 +46,10 @@ import Testing
         #expect((try JSONParser.parse(Array(a.stdout.utf8))["input_ids"]?.arrayValue?.first?.arrayValue?.count) == 7)
     }
 
-    @Test("tokenize: every golden of a tokenizer fixture, through the command line")
-    func tokenizeGolden() throws {
-        let fixture = "Tests/Fixtures/tokenizers/v3-nfkc-16k"
+    @Test("tokenize: every golden of a tokenizer fixture, through the command line",
+          arguments: ["v3-nfkc-16k", "bpe-1k", "bpe-prefix-3k", "bpe-tokjson"])
+    func tokenizeGolden(_ name: String) throws {
+        let fixture = "Tests/Fixtures/tokenizers/" + name
         let golden = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: CommandRunner.root + "/" + fixture + "/golden.json"))))
         let cases = (golden["cases"]?.arrayValue ?? []).filter { $0["text_pair"] == .null && $0["max_length"]?.intValue == 512 }
         #expect(cases.count > 50)
@@ -61,6 +62,32 @@ import Testing
             let mask = (output["attention_mask"]?.arrayValue?[i].arrayValue ?? []).compactMap(\.intValue)
             let ids = zip(row, mask).filter { $0.1 == 1 }.map(\.0)
             #expect(ids == (c["input_ids"]?.arrayValue ?? []).compactMap(\.intValue), "\(c["label"]?.stringValue ?? "")")
+        }
+    }
+
+    @Test("tokenize: a byte-level BPE tokenizer (DeBERTa v1) compiled into a .so gives the folder's ids, pairs too",
+          arguments: ["bpe-1k", "bpe-tokjson"])
+    func tokenizeBytePairLibrary(_ name: String) throws {
+        let fixture = "Tests/Fixtures/tokenizers/" + name
+        let output = NSTemporaryDirectory() + "debertac-cli-\(name)-\(ProcessInfo.processInfo.processIdentifier).so"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let compile = try CommandRunner.run(["compile", Self.example, "--tokenizer", fixture, "-o", output, "--quiet"])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let golden = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: CommandRunner.root + "/" + fixture + "/golden.json"))))
+        let cases = (golden["cases"]?.arrayValue ?? []).filter { $0["max_length"]?.intValue == 64 && $0["text_pair"] != .null }
+        #expect(cases.count > 10)
+        let request = #"{"text": \#(JSONValue.array(cases.map { $0["text"]! }).serialized()), "#
+            + #""text_pair": \#(JSONValue.array(cases.map { $0["text_pair"]! }).serialized()), "max_length": 64}"#
+        let folder = try CommandRunner.run(["tokenize", fixture, "--input", "-"], stdin: request)
+        let library = try CommandRunner.run(["tokenize", output, "--input", "-"], stdin: request)
+        #expect(folder.status == 0 && library.status == 0, "\(folder.stderr) \(library.stderr)")
+        #expect(folder.stdout == library.stdout)
+        let rows = try JSONParser.parse(Array(library.stdout.utf8))
+        for (i, c) in cases.enumerated() {
+            let row = (rows["input_ids"]?.arrayValue?[i].arrayValue ?? []).compactMap(\.intValue)
+            let mask = (rows["attention_mask"]?.arrayValue?[i].arrayValue ?? []).compactMap(\.intValue)
+            #expect(zip(row, mask).filter { $0.1 == 1 }.map(\.0) == (c["input_ids"]?.arrayValue ?? []).compactMap(\.intValue),
+                    "\(c["label"]?.stringValue ?? "")")
         }
     }
 

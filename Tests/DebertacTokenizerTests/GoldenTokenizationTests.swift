@@ -19,6 +19,8 @@ import Testing
     }
 
     struct Golden {
+        /// Special tokens of a pair: 3, or 4 for DebertaTokenizer's `[CLS] A [SEP] [SEP] B [SEP]` (`pair_specials`).
+        let pairSpecials: Int
         let cases: [Case]
         let degenerate: [Case]
         let invalidUTF8: [[UInt8]]
@@ -44,7 +46,7 @@ import Testing
         let invalid = (json["invalid_utf8"]?.arrayValue ?? []).compactMap(\.stringValue).map { hex in
             hex.split(separator: " ").compactMap { UInt8($0, radix: 16) }
         }
-        return Golden(cases: cases("cases"), degenerate: cases("degenerate_cases"), invalidUTF8: invalid)
+        return Golden(pairSpecials: json["pair_specials"]?.intValue ?? 3, cases: cases("cases"), degenerate: cases("degenerate_cases"), invalidUTF8: invalid)
     }
 
     static func tokenizer(_ name: String) throws -> Tokenizer {
@@ -78,8 +80,9 @@ import Testing
     @Test("degenerate maximum lengths", arguments: folders)
     func degenerate(_ name: String) throws {
         let tokenizer = try Self.tokenizer(name)
-        for c in try Self.golden(name).degenerate {
-            let specials = c.pair == nil ? 2 : 3
+        let golden = try Self.golden(name)
+        for c in golden.degenerate {
+            let specials = c.pair == nil || (c.pair == "" && golden.pairSpecials == 4) ? 2 : golden.pairSpecials
             if c.maxLength >= specials {
                 let encoding = try tokenizer.encode(c.text, pair: c.pair, maxLength: c.maxLength)
                 #expect(encoding.inputIds == c.ids && encoding.tokenTypeIds == c.types, "\(name) '\(c.label)'")

@@ -1,5 +1,5 @@
-// Shared by the tokenizer fuzz targets (spm-model, tokenizer-json); Fuzz/build.sh compiles it
-// into those two only, since it needs the DebertacTokenizer module.
+// Shared by the tokenizer fuzz targets (spm-model, tokenizer-json, bpe-vocab); Fuzz/build.sh
+// compiles it into those only, since it needs the DebertacTokenizer module.
 @testable import DebertacTokenizer
 
 /// Texts the C encoder tokenizes with every accepted model: typed special tokens, white space

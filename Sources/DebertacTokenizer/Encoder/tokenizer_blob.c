@@ -48,6 +48,28 @@ static int check_entries(const unsigned char *section, uint32_t size, uint32_t *
     return DTOK_OK;
 }
 
+/* The byte-level BPE merge table: a power-of-two capacity above the count of used slots (so
+ * that probing always meets an empty slot), ids inside the pieces. */
+static int check_merges(dtok_tokenizer *t, const unsigned char *m, uint32_t size, char *error, size_t error_size) {
+    if (size < 8) return fail(error, error_size, "tokenizer blob: merge table of %u bytes", size);
+    uint32_t count = dtok_u32(m), capacity = dtok_u32(m + 4);
+    if (capacity == 0 || (capacity & (capacity - 1)) != 0 || count >= capacity || (uint64_t)capacity * 16 != (uint64_t)size - 8)
+        return fail(error, error_size, "tokenizer blob: merge table of %u slots for %u merges in %u bytes", capacity, count, size);
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < capacity; i++) {
+        const unsigned char *e = m + 8 + 16 * (size_t)i;
+        if (dtok_u32(e) == UINT32_MAX) continue;
+        used++;
+        if (dtok_u32(e) >= t->num_pieces || dtok_u32(e + 4) >= t->num_pieces || dtok_u32(e + 12) >= t->num_pieces)
+            return fail(error, error_size, "tokenizer blob: merge slot %u names a piece that does not exist", i);
+    }
+    if (used != count) return fail(error, error_size, "tokenizer blob: merge table has %u merges, expected %u", used, count);
+    t->merges = m + 8;
+    t->num_merges = count;
+    t->merge_capacity = capacity;
+    return DTOK_OK;
+}
+
 int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, size_t error_size) {
     if (!t || !blob) return fail(error, error_size, "tokenizer blob: NULL pointer");
     memset(t, 0, sizeof *t);
@@ -70,10 +92,13 @@ int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, siz
     t->max_score = dtok_f32(b + 44);
     t->max_piece_bytes = dtok_u32(b + 48);
     t->model_max_length = dtok_u32(b + 56);
-    if (t->flags >> 13) return fail(error, error_size, "tokenizer blob: unknown flags 0x%x", t->flags);
+    if (t->flags >> 15) return fail(error, error_size, "tokenizer blob: unknown flags 0x%x", t->flags);
     const int tokenizers = (t->flags & DTOK_TOKENIZERS_SEMANTICS) != 0;
+    if ((t->flags & (DTOK_BYTE_LEVEL_BPE | DTOK_PAIR_DOUBLE_SEP)) && !(t->flags & DTOK_TOKENIZERS_SEMANTICS))
+        return fail(error, error_size, "tokenizer blob: flags 0x%x need tokenizers semantics (bit 7)", t->flags);
     if (!tokenizers && (t->flags >> 8))
         return fail(error, error_size, "tokenizer blob: flags 0x%x need tokenizers semantics (bit 7)", t->flags);
+    const int bpe = (t->flags & DTOK_BYTE_LEVEL_BPE) != 0;
     if (dtok_u32(b + 60) != NUM_SECTIONS)
         return fail(error, error_size, "tokenizer blob: %u sections, expected %d", dtok_u32(b + 60), NUM_SECTIONS);
     if (t->num_pieces == 0 || t->num_pieces > DTOK_MAX_PIECES)
@@ -112,20 +137,24 @@ int dtok_open(dtok_tokenizer *t, const void *blob, size_t size, char *error, siz
             return fail(error, error_size, "tokenizer blob: piece offset %u is out of order", i);
         previous = o;
     }
-    /* 2, 3: scores and types. */
-    if (length[2] != 4 * np || length[3] != np)
+    /* 2, 3: scores (with byte-level BPE the merge table) and types. */
+    if ((!bpe && length[2] != 4 * np) || length[3] != np)
         return fail(error, error_size, "tokenizer blob: scores or types have the wrong size");
     t->scores = section[2];
     t->types = section[3];
+    if (bpe) {
+        int status = check_merges(t, section[2], length[2], error, error_size);
+        if (status != DTOK_OK) return status;
+    }
     int has_unknown = 0;
     for (uint32_t i = 0; i < np; i++) {
         uint8_t type = t->types[i];
         if (type < DTOK_NORMAL || type > DTOK_BYTE) return fail(error, error_size, "tokenizer blob: piece %u has type %u", i, type);
-        if (!isfinite(dtok_f32(t->scores + 4 * i))) return fail(error, error_size, "tokenizer blob: piece %u has no finite score", i);
+        if (!bpe && !isfinite(dtok_f32(t->scores + 4 * i))) return fail(error, error_size, "tokenizer blob: piece %u has no finite score", i);
         if (type == DTOK_UNKNOWN) has_unknown = 1;
         if (type == DTOK_USER_DEFINED) t->has_user_defined = 1;
     }
-    if (!has_unknown) return fail(error, error_size, "tokenizer blob: no UNKNOWN piece");
+    if (!has_unknown && !bpe) return fail(error, error_size, "tokenizer blob: no UNKNOWN piece");
     /* 4: matchable index, strictly increasing by bytes. */
     if (length[4] % 4 != 0) return fail(error, error_size, "tokenizer blob: matchable index has the wrong size");
     t->matchable = section[4];

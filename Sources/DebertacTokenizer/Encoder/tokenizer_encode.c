@@ -58,8 +58,8 @@ static void truncate(size_t *a, size_t *b, int has_pair, size_t max_length, int 
 /* Sequence lengths after the tokenizers library's truncation (tokenizers/src/utils/truncation.rs,
  * `truncate_encodings`, called by `TokenizerImpl::post_process` with max_length minus the special
  * tokens). The longer sequence keeps the odd token, B on a tie (transformers gives it to A). */
-static void truncate_tokenizers(size_t *a, size_t *b, int has_pair, size_t max_length, int strategy) {
-    size_t budget = max_length - (has_pair ? 3 : 2); /* max_length >= the specials (checked) */
+static void truncate_tokenizers(size_t *a, size_t *b, int has_pair, size_t specials, size_t max_length, int strategy) {
+    size_t budget = max_length - specials; /* max_length >= the specials (checked) */
     if (budget == 0) {
         *a = *b = 0;
         return;
@@ -101,6 +101,8 @@ static size_t hf_longest_word(const dtok_tokenizer *t, size_t segment) {
 /* Scratch under tokenizers semantics: the segment, the word and the Viterbi path over the word. */
 static size_t hf_word_scratch(const dtok_tokenizer *t, size_t segment) {
     size_t word = hf_longest_word(t, segment);
+    /* byte-level BPE: symbols and merge heap instead of the Viterbi path (+1: the prefix space) */
+    if (t->flags & DTOK_BYTE_LEVEL_BPE) return align8(segment + 8) + align8(word + 8) + dtok_bpe_scratch(segment + 1);
     return align8(segment + 8) + align8(word + 8) + sizeof(dtok_path_node) * (word + 1);
 }
 
@@ -118,6 +120,8 @@ size_t dtok_scratch_bound(const dtok_tokenizer *t, size_t text_length, size_t pa
         /* The charsmap writes at most max_target bytes per input byte; ids are at most 4 per
          * normalized byte plus one per special token. */
         size_t segment = lowered * (size_t)t->max_target_bytes;
+        /* byte-level BPE: add_prefix_space adds a byte to every piece between special tokens */
+        if (t->flags & DTOK_BYTE_LEVEL_BPE) segment = 2 * longest + 1;
         ids = align8(4 * (4 * segment + longest + 1));
         return (lowercasing ? align8(lowered) : 0) + 2 * ids + hf_word_scratch(t, segment);
     }
@@ -126,6 +130,11 @@ size_t dtok_scratch_bound(const dtok_tokenizer *t, size_t text_length, size_t pa
 
 static int emit(const dtok_tokenizer *t, const dtok_ids *a, size_t na, const dtok_ids *b, size_t nb, int32_t *ids,
                 int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size);
+
+/* The special tokens the template adds: [CLS] A [SEP], and [SEP] B [SEP] (or [SEP] [SEP] B [SEP]). */
+static size_t special_count(const dtok_tokenizer *t, int has_pair) {
+    return has_pair ? ((t->flags & DTOK_PAIR_DOUBLE_SEP) ? 4 : 3) : 2;
+}
 
 /* dtok_encode under tokenizers semantics, once the texts are checked and `lowered` bytes of
  * scratch are reserved for the lowercased text. */
@@ -156,7 +165,7 @@ static int encode_tokenizers(const dtok_tokenizer *t, const unsigned char *a_tex
     dtok_hf_text_encode(t, a_text, a_length, base, &seg, &word, path, &a);
     if (b_text) dtok_hf_text_encode(t, b_text, b_length, base, &seg, &word, path, &b);
     size_t na = a.length, nb = b.length;
-    truncate_tokenizers(&na, &nb, b_text != NULL, (size_t)max_length, strategy);
+    truncate_tokenizers(&na, &nb, b_text != NULL, special_count(t, b_text != NULL), (size_t)max_length, strategy);
     return emit(t, &a, na, b_text ? &b : NULL, nb, ids, type_ids, capacity, length, error, error_size);
 }
 
@@ -164,6 +173,8 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
                 int32_t max_length, int strategy, void *scratch, size_t scratch_size, size_t *scratch_needed, int32_t *ids,
                 int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size) {
     const unsigned char *a_text = (const unsigned char *)text, *b_text = (const unsigned char *)pair;
+    /* transformers 5 (the reference of DebertaTokenizer's template) drops an empty text_pair. */
+    if (t && pair && pair_length == 0 && (t->flags & DTOK_PAIR_DOUBLE_SEP)) b_text = NULL, pair = NULL;
     const int has_pair = pair != NULL;
     if (!t || !text || !length || (capacity > 0 && (!ids || !type_ids)) || capacity < 0)
         return fail(error, error_size, DTOK_INVALID_ARGUMENT, "invalid arguments to the tokenizer");
@@ -175,7 +186,7 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
     if (has_pair && (bad = dtok_utf8_invalid_at(b_text, pair_length)) < pair_length)
         return fail(error, error_size, DTOK_INVALID_TEXT, "the text pair is not valid UTF-8 at byte %zu (0x%02X)", bad,
                     b_text[bad]);
-    int32_t specials = has_pair ? 3 : 2;
+    int32_t specials = (int32_t)special_count(t, has_pair);
     if (max_length < specials)
         return fail(error, error_size, DTOK_INVALID_ARGUMENT, "max_length %d is below the %d special tokens of a %s", max_length,
                     specials, has_pair ? "pair" : "single text");
@@ -227,8 +238,8 @@ int dtok_encode(const dtok_tokenizer *t, const char *text, size_t text_length, c
 static int emit(const dtok_tokenizer *t, const dtok_ids *a, size_t na, const dtok_ids *b, size_t nb, int32_t *ids,
                 int32_t *type_ids, int32_t capacity, int32_t *length, char *error, size_t error_size) {
     const int has_pair = b != NULL;
-    const size_t specials = has_pair ? 3 : 2;
-    size_t total = na + nb + specials;
+    const int double_sep = (t->flags & DTOK_PAIR_DOUBLE_SEP) != 0;
+    size_t total = na + nb + special_count(t, has_pair);
     if (total > INT32_MAX) return fail(error, error_size, DTOK_INVALID_ARGUMENT, "the text gives more than 2^31 tokens");
     *length = (int32_t)total;
     size_t k = 0;
@@ -244,8 +255,11 @@ static int emit(const dtok_tokenizer *t, const dtok_ids *a, size_t na, const dto
     for (size_t i = 0; i < na; i++) EMIT(a->data[i], 0);
     EMIT(t->sep_id, 0);
     if (has_pair) {
-        for (size_t i = 0; i < nb; i++) EMIT(b->data[i], 1);
-        EMIT(t->sep_id, 1);
+        /* DebertaTokenizer's template (transformers 5): [SEP] twice, B typed 0 as well. */
+        const int32_t type_b = double_sep ? 0 : 1;
+        if (double_sep) EMIT(t->sep_id, 0);
+        for (size_t i = 0; i < nb; i++) EMIT(b->data[i], type_b);
+        EMIT(t->sep_id, type_b);
     }
 #undef EMIT
     return DTOK_OK;

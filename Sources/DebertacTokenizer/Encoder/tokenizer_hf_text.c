@@ -160,12 +160,41 @@ static void normalized_piece(hf_sink *k, const unsigned char *s, size_t n) {
     dtok_split_punctuation(k->t, s, n, pretoken_piece, k);
 }
 
+/* ByteLevel pre-tokens go to BPE, each on its own. */
+static void byte_level_pretoken(void *context, const unsigned char *s, size_t n) {
+    hf_sink *k = context;
+    dtok_bpe_encode(k->t, s, n, k->path, k->ids);
+}
+
+/* A piece of raw text under byte-level BPE: add_prefix_space, then the pre-tokenizer and the
+ * model (tokenizer_byte_level.c). It measures as its length plus the prefix space: one id at most
+ * per byte. */
+static void byte_level_piece(hf_sink *k, const unsigned char *s, size_t n) {
+    const int prefix = (k->t->flags & DTOK_ADD_DUMMY_PREFIX) && s[0] != ' ';
+    if (k->measure) {
+        k->measure->normalized += n + (size_t)prefix;
+        if (n + (size_t)prefix > k->measure->longest_word) k->measure->longest_word = n + (size_t)prefix;
+        return;
+    }
+    if (prefix) {
+        k->segment->data[0] = ' ';
+        memcpy(k->segment->data + 1, s, n);
+        s = k->segment->data;
+        n++;
+    }
+    dtok_byte_level_split(s, n, byte_level_pretoken, k);
+}
+
 /* A piece of raw text between raw-matched added tokens: lowercased, normalized, then split at the
  * normalized added tokens. Measuring stops after the normalizer: the buffers after it are bounded
  * by the normalized length (a word is at most its segment plus a 3-byte '▁'; every id consumes at
  * least one normalized byte, or with a '▁' or byte fallback at most 4 ids per byte). */
 static void raw_piece(hf_sink *k, const unsigned char *s, size_t n) {
     const dtok_tokenizer *t = k->t;
+    if (t->flags & DTOK_BYTE_LEVEL_BPE) {
+        byte_level_piece(k, s, n);
+        return;
+    }
     if (t->flags & DTOK_DO_LOWER_CASE) {
         n = dtok_lower(t, s, n, k->lowered);
         s = k->lowered;

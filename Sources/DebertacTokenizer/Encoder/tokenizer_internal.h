@@ -166,4 +166,17 @@ typedef struct dtok_path_node {
     int32_t id;
 } dtok_path_node;
 
+/* Byte-level BPE (tokenizer_byte_level.c). The pre-tokens of s, ByteLevel's regex matches, to `piece`. */
+DTOK_HIDDEN void dtok_byte_level_split(const unsigned char *s, size_t n, dtok_piece_fn piece, void *context);
+/* The merge of (left, right): its rank and merged id; 0 when there is none. */
+DTOK_HIDDEN int dtok_bpe_merge(const dtok_tokenizer *t, int32_t left, int32_t right, uint32_t *rank, int32_t *merged);
+/* Scratch bytes dtok_bpe_encode needs for a pre-token of n bytes. */
+DTOK_HIDDEN size_t dtok_bpe_scratch(size_t n);
+/* BPE over the bytes of one pre-token; appends ids. */
+DTOK_HIDDEN void dtok_bpe_encode(const dtok_tokenizer *t, const unsigned char *s, size_t n, void *scratch, dtok_ids *ids);
+/* The generated class table behind the pre-tokenizer (tokenizer_byte_level_table.c). */
+DTOK_HIDDEN extern const uint32_t dtok_byte_level_ranges;
+DTOK_HIDDEN extern const uint32_t dtok_byte_level_starts[];
+DTOK_HIDDEN extern const uint8_t dtok_byte_level_classes[];
+
 #endif /* DEBERTAC_TOKENIZER_INTERNAL_H */

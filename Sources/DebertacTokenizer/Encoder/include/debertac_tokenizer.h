@@ -61,6 +61,11 @@ enum {
     DTOK_COLLAPSE_SPACES = 1u << 10,      /* normalizer Replace(" {2,}", " ") */
     DTOK_STRIP_AFTER_CHARSMAP = 1u << 11, /* Strip comes after Precompiled (else before it) */
     DTOK_METASPACE_NO_SPLIT = 1u << 12,   /* Metaspace split=false: a pre-token is one word */
+    /* A byte-level BPE model (transformers' DebertaTokenizer, DeBERTa v1; needs bit 7): ByteLevel
+     * pre-tokenizer (bit 0: add_prefix_space), the byte pieces are the byte-to-unicode characters'
+     * ids, section 2 holds the merge table instead of scores. */
+    DTOK_BYTE_LEVEL_BPE = 1u << 13,
+    DTOK_PAIR_DOUBLE_SEP = 1u << 14,      /* pair template [CLS] A [SEP] [SEP] B [SEP], every type id 0 */
 };
 
 /* Flags of a special-token entry. */
@@ -116,6 +121,8 @@ typedef struct dtok_tokenizer {
     /* Derived at open. */
     uint32_t max_target_bytes;          /* longest charsmap or lowercase replacement, >= 1 */
     int has_user_defined;               /* any USER_DEFINED piece (they bypass normalization) */
+    const unsigned char *merges;        /* DTOK_BYTE_LEVEL_BPE: merge_capacity × (left, right, rank, merged) */
+    uint32_t num_merges, merge_capacity;
 } dtok_tokenizer;
 
 /* Checks `blob` (8-byte aligned, `size` bytes) and fills `tokenizer`. On failure returns

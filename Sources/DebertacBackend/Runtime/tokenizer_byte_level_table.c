@@ -1,0 +1,1 @@
+../../DebertacTokenizer/Encoder/tokenizer_byte_level_table.c
