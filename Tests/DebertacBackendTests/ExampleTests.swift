@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import Foundation
 import Testing
 
@@ -16,8 +17,8 @@ import Testing
     func expected(_ path: String) throws -> [String] {
         let model = try CompiledModel(path: path)
         let rows = Self.arguments.map { $0.split(separator: "|", maxSplits: 1).map(String.init) }
-        let logits = try model.session(maxBatch: rows.count, maxLength: model.maxSequenceLength)
-            .classify(texts: rows.map { $0[0] }, pairs: rows.map { $0.count > 1 ? $0[1] : nil })
+        let logits = try model.makeSession(maxBatch: rows.count, maxLength: model.maxSequenceLength)
+            .classify(texts: rows.map { $0[0] }, pairs: rows.map { $0.count > 1 ? $0[1] : nil }).map(\.logits)
         let labels = model.labels
         return logits.enumerated().map { b, row in
             let best = row.indices.max { row[$0] < row[$1] }!
