@@ -9,6 +9,8 @@
 //   DebertacInterpreter reference fp32 interpreter of the IR (the numerics oracle)
 //   DebertacPasses      optimisation passes, pass manager and memory planner
 //   DebertacBackend     LLVM code generation (the only target that imports the LLVM C API)
+//   DebertacRuntime     the Swift host of a compiled .so (dlopen + the C ABI); a library product
+//                       other packages depend on, so it must stay free of unsafeFlags and dependencies
 //   debertac            the command-line driver
 import PackageDescription
 
@@ -20,6 +22,8 @@ let package = Package(
     products: [
         .executable(name: "debertac", targets: ["debertac"]),
         .library(name: "DebertacFrontend", targets: ["DebertacFrontend"]),
+        // Loads and runs a compiled model from Swift: `import DebertacRuntime` (docs/abi.md).
+        .library(name: "DebertacRuntime", targets: ["DebertacRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -71,10 +75,14 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
+        // The host side: loads a compiled .so with dlopen. Plain Swift with no dependencies and no
+        // build flags, so a package that depends on this one can build it.
+        .target(name: "DebertacRuntime"),
         .executableTarget(
             name: "debertac",
             dependencies: [
                 "DebertacFrontend", "DebertacTokenizer", "DebertacIR", "DebertacInterpreter", "DebertacPasses", "DebertacBackend",
+                "DebertacRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
@@ -88,10 +96,13 @@ let package = Package(
         // Runs the built `debertac` executable as a user would (the product must be built first:
         // `swift build --build-tests` builds it, and so does scripts/test.sh).
         .testTarget(name: "DebertacCLITests", dependencies: ["DebertacFrontend"]),
+        // Compiles the example with the built `debertac` (as DebertacCLITests) and runs it through
+        // the library's public API only, as a dependent package would.
+        .testTarget(name: "DebertacRuntimeTests", dependencies: ["DebertacRuntime"]),
         .testTarget(name: "DebertacPassesTests", dependencies: ["DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"]),
         .testTarget(
             name: "DebertacBackendTests",
-            dependencies: ["DebertacBackend", "DebertacTokenizer", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
+            dependencies: ["DebertacBackend", "DebertacRuntime", "DebertacTokenizer", "DebertacPasses", "DebertacInterpreter", "DebertacIR", "DebertacFrontend"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
         .testTarget(

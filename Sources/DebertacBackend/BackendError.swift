@@ -15,10 +15,6 @@ public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(path: String, message: String)
     /// An external tool (the C compiler, assembler or linker) failed.
     case toolFailed(command: String, status: Int32, output: String)
-    /// The compiled model cannot be loaded.
-    case load(path: String, message: String)
-    /// A call into a compiled model returned a status other than DEBERTAC_OK.
-    case runtime(status: String, message: String)
 
     public var description: String {
         switch self {
@@ -37,10 +33,6 @@ public enum BackendError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .toolFailed(command, status, output):
             let trimmed = output.count > 4000 ? String(output.suffix(4000)) : output
             return "'\(command)' failed with status \(status)\(trimmed.isEmpty ? "" : ":\n" + trimmed)"
-        case let .load(path, message):
-            return "cannot load '\(path)': \(message)"
-        case let .runtime(status, message):
-            return message.isEmpty ? status : "\(status): \(message)"
         }
     }
 }

@@ -2,6 +2,7 @@ import DebertacBackend
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
+import DebertacRuntime
 
 /// `debertac compile --check-accuracy N`: the compiled .so against the fp32 reference
 /// interpreter on N seeded random sequences (one per call; lengths 4 … min(128, the model's
@@ -43,7 +44,7 @@ struct AccuracyCheck {
         let interpreter = try Interpreter(graph: graph, constants: CheckpointConstants(checkpoint: checkpoint, caching: true))
         let model = try CompiledModel(path: path)
         let longest = min(128, config.maxPositionEmbeddings)
-        let session = try model.session(maxBatch: 1, maxLength: longest)
+        let session = try model.makeSession(maxBatch: 1, maxLength: longest)
         var random = SplitMix64(seed: seed)
         var result = Result()
         result.lengths = min(4, longest)...longest
@@ -53,7 +54,7 @@ struct AccuracyCheck {
             ids[0] = Int32(min(1, config.vocabSize - 1))
             let types: [[Int32]]? = config.typeVocabSize > 1 ? [(0..<length).map { $0 < length / 2 ? 0 : 1 }] : nil
             let reference = try interpreter.run(InferenceInput(inputIds: [ids], tokenTypeIds: types))[0].floats
-            let compiled = try session.classify(inputIds: [ids], tokenTypeIds: types)[0]
+            let compiled = try session.classify(ids: [ids], types: types)[0].logits
             result.inputs += 1
             if Self.argmax(reference) == Self.argmax(compiled) { result.agreeing += 1 }
             for (a, b) in zip(reference, compiled) {

@@ -3,6 +3,7 @@ import DebertacBackend
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
+import DebertacRuntime
 import DebertacTokenizer
 #if canImport(Glibc)
 import Glibc
@@ -67,9 +68,8 @@ struct RunCommand: ParsableCommand {
         let batch = try InferenceInput.parse(json: bytes)
         try batch.validateShape()
         let compiled = try CompiledModel(path: model, weightsPath: weights)
-        let session = try compiled.session(maxBatch: batch.batchSize, maxLength: min(batch.length, compiled.maxSequenceLength))
-        let rows = try session.classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask,
-                                        tokenTypeIds: batch.tokenTypeIds)
+        let session = try compiled.makeSession(maxBatch: batch.batchSize, maxLength: min(batch.length, compiled.maxSequenceLength))
+        let rows = try session.classify(ids: batch.inputIds, mask: batch.attentionMask, types: batch.tokenTypeIds).map(\.logits)
         let logits = HostTensor(shape: [rows.count, compiled.numLabels], floats: rows.flatMap { $0 })
         print(RunCommand.json(logits: logits, labels: compiled.labels))
     }
@@ -80,8 +80,8 @@ struct RunCommand: ParsableCommand {
         if isSharedObject(model) {
             let compiled = try CompiledModel(path: model, weightsPath: weights)
             let length = min(request.maxLength ?? compiled.maxSequenceLength, compiled.maxSequenceLength)
-            let session = try compiled.session(maxBatch: request.texts.count, maxLength: length)
-            let rows = try session.classify(texts: request.texts, pairs: request.pairs)
+            let session = try compiled.makeSession(maxBatch: request.texts.count, maxLength: length)
+            let rows = try session.classify(texts: request.texts, pairs: request.pairs).map(\.logits)
             let logits = HostTensor(shape: [rows.count, compiled.numLabels], floats: rows.flatMap { $0 })
             print(RunCommand.json(logits: logits, labels: compiled.labels))
             return

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DebertacBackend
 import DebertacFrontend
+import DebertacRuntime
 import DebertacTokenizer
 
 /// `debertac tokenize MODEL --input FILE`: token ids of texts, as transformers' tokenizer gives them.
@@ -40,7 +41,8 @@ struct TokenizeCommand: ParsableCommand {
                     throw TokenizerLookupError(message: "'\(model)' was compiled without a tokenizer")
                 }
                 for (i, text) in request.texts.enumerated() {
-                    rows.append(try compiled.tokenize(text, pair: request.pairs?[i], maxLength: request.maxLength ?? 0))
+                    let encoding = try compiled.tokenize(text, pair: request.pairs?[i], maxLength: request.maxLength ?? 0)
+                    rows.append((encoding.ids, encoding.typeIds))
                 }
                 pad = padId(compiled)
             } else {

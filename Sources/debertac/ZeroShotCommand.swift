@@ -1,6 +1,6 @@
 import ArgumentParser
-import DebertacBackend
 import DebertacFrontend
+import DebertacRuntime
 
 /// `debertac zero-shot nli.so TEXT --labels a,b,c`: Hugging Face's zero-shot classification.
 struct ZeroShotCommand: ParsableCommand {
@@ -48,11 +48,9 @@ struct ZeroShotCommand: ParsableCommand {
                 throw TokenizerLookupError(message: "'\(model)' is not a compiled .so: compile it first with 'debertac compile'")
             }
             let compiled = try CompiledModel(path: model, weightsPath: weights)
-            let session = try compiled.session(maxBatch: min(candidates.count, 16), maxLength: compiled.maxSequenceLength)
-            let scores = try session.zeroShot(text, labels: candidates, template: template, multiLabel: multiLabel)
-            let ranked = zip(candidates, scores).enumerated()
-                .sorted { $0.element.1 != $1.element.1 ? $0.element.1 > $1.element.1 : $0.offset < $1.offset }
-                .map(\.element)
+            let session = try compiled.makeSession(maxBatch: min(candidates.count, 16))
+            let result = try session.zeroShot(text, labels: candidates, template: template, multiLabel: multiLabel)
+            let ranked = Array(zip(result.labels, result.scores))
             if json {
                 let value: JSONValue = .object([
                     (key: "sequence", value: .string(text)),

@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import Foundation
 import Testing
 
@@ -15,10 +16,10 @@ import Testing
     @Test func statusStringsAndVersion() async throws {
         let m = try await model()
         #expect(m.abiVersion == 3)
-        let names = (0...5).map { m.api.text(Int32($0)) }
+        let names = (0...5).map { m.api.name(of: Int32($0)) }
         #expect(names == ["ok", "invalid argument", "out of range", "out of memory", "i/o error", "internal error"])
-        #expect(m.api.text(99) == "unknown status")
-        #expect(m.api.text(-1) == "unknown status")
+        #expect(m.api.name(of: 99) == "unknown status")
+        #expect(m.api.name(of: -1) == "unknown status")
     }
 
     @Test func modelQueriesRejectNull() async throws {
@@ -29,8 +30,8 @@ import Testing
         #expect(api.maxSequenceLength(nil) == 0)
         #expect(api.vocabSize(nil) == 0)
         #expect(String(cString: api.info(nil)!) == "{}")
-        #expect(api.label(m.model, -1) == nil)
-        #expect(api.label(m.model, Int32(m.numLabels)) == nil)
+        #expect(api.label(m.rawModel, -1) == nil)
+        #expect(api.label(m.rawModel, Int32(m.numLabels)) == nil)
         #expect(m.labels == ["CONTRADICTION", "NEUTRAL", "ENTAILMENT"])
         #expect(m.maxSequenceLength == 64 && m.vocabSize == 96)
         api.modelClose(nil)       // accepted
@@ -59,19 +60,19 @@ import Testing
         var s: OpaquePointer? = OpaquePointer(bitPattern: 0x1)
         #expect(api.sessionCreate(nil, 1, 1, &s) == Self.invalid)
         #expect(s == nil)
-        #expect(api.sessionCreate(m.model, 1, 1, nil) == Self.invalid)
+        #expect(api.sessionCreate(m.rawModel, 1, 1, nil) == Self.invalid)
         for (batch, length) in [(0, 1), (1, 0), (-3, 8), (4, -1), (Int32.min, Int32.min)] {
-            #expect(api.sessionCreate(m.model, batch, length, &s) == Self.invalid, "\(batch) x \(length)")
+            #expect(api.sessionCreate(m.rawModel, batch, length, &s) == Self.invalid, "\(batch) x \(length)")
             #expect(s == nil)
         }
-        #expect(api.sessionCreate(m.model, 1, 65, &s) == Self.outOfRange)
+        #expect(api.sessionCreate(m.rawModel, 1, 65, &s) == Self.outOfRange)
         #expect(String(cString: api.openError()!).contains("exceeds the model's (64)"))
-        #expect(api.sessionCreate(m.model, 1, Int32.max, &s) == Self.outOfRange)
+        #expect(api.sessionCreate(m.rawModel, 1, Int32.max, &s) == Self.outOfRange)
         // More than the machine's memory: a status, not the OOM killer.
-        #expect(api.sessionCreate(m.model, Int32.max, 64, &s) == 3)
+        #expect(api.sessionCreate(m.rawModel, Int32.max, 64, &s) == 3)
         #expect(s == nil)
         #expect(String(cString: api.openError()!).contains("cannot allocate"))
-        #expect(api.sessionCreate(m.model, 2, 64, &s) == Self.ok)
+        #expect(api.sessionCreate(m.rawModel, 2, 64, &s) == Self.ok)
         #expect(String(cString: api.openError()!).isEmpty)
         api.sessionDestroy(s)
     }
@@ -97,7 +98,7 @@ import Testing
     @Test func classifyFailures() async throws {
         let m = try await model()
         var s: OpaquePointer?
-        #expect(m.api.sessionCreate(m.model, 2, 8, &s) == Self.ok)
+        #expect(m.api.sessionCreate(m.rawModel, 2, 8, &s) == Self.ok)
         let session = try #require(s)
         defer { m.api.sessionDestroy(session) }
         let ids: [Int32] = [1, 5, 6, 7, 2, 0, 0, 0]
@@ -132,7 +133,7 @@ import Testing
     @Test func tokenTypeRanges() async throws {
         let m = try await model("models/biased-input-types")
         var s: OpaquePointer?
-        #expect(m.api.sessionCreate(m.model, 1, 4, &s) == Self.ok)
+        #expect(m.api.sessionCreate(m.rawModel, 1, 4, &s) == Self.ok)
         let session = try #require(s)
         defer { m.api.sessionDestroy(session) }
         let ids: [Int32] = [1, 5, 6, 2]
@@ -149,8 +150,7 @@ import Testing
             _ = try CompiledModel(path: path, weightsPath: weights)
             return nil
         } catch {
-            if case let .runtime(status, message) = error { return (status, message) }
-            return ("other", "\(error)")
+            return ("\(error.status)", error.message)
         }
     }
 
@@ -176,6 +176,6 @@ import Testing
         #expect(changed?.message.contains("do not match their digest") == true)
         // Truncated.
         try Data(bytes.prefix(bytes.count - 64)).write(to: URL(fileURLWithPath: damaged))
-        #expect(throws: BackendError.self) { try CompiledModel(path: path, weightsPath: damaged) }
+        #expect(throws: DebertacError.self) { try CompiledModel(path: path, weightsPath: damaged) }
     }
 }

@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
@@ -77,8 +78,8 @@ import Testing
         #expect(portable.info.contains("\"cpu\": \"x86-64-v3\""))
         let host = try CompiledModel(path: try await CompiledArtifacts.shared.library(Self.fixture, .embedded))
         let batch = try Golden.load(Self.fixture).batches[1]
-        let a = try portable.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
-        let b = try host.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
+        let a = try portable.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits)
+        let b = try host.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits)
         for (x, y) in zip(a.joined(), b.joined()) { #expect(abs(x - y) <= 1e-5 * (1 + abs(y))) }
     }
 

@@ -1,8 +1,9 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import Foundation
 import Testing
 
-/// examples/c and examples/swift build and classify text pairs with the compiled example
+/// examples/c and examples/swift (a package using DebertacRuntime) build and classify text pairs with the compiled example
 /// (examples/synthetic-nli, with its tokenizer), agreeing with the in-process text calls; the C
 /// one also with DEBERTAC_NUM_THREADS set.
 @Suite struct ExampleTests {
@@ -16,8 +17,8 @@ import Testing
     func expected(_ path: String) throws -> [String] {
         let model = try CompiledModel(path: path)
         let rows = Self.arguments.map { $0.split(separator: "|", maxSplits: 1).map(String.init) }
-        let logits = try model.session(maxBatch: rows.count, maxLength: model.maxSequenceLength)
-            .classify(texts: rows.map { $0[0] }, pairs: rows.map { $0.count > 1 ? $0[1] : nil })
+        let logits = try model.makeSession(maxBatch: rows.count)
+            .classify(texts: rows.map { $0[0] }, pairs: rows.map { $0.count > 1 ? $0[1] : nil }).map(\.logits)
         let labels = model.labels
         return logits.enumerated().map { b, row in
             let best = row.indices.max { row[$0] < row[$1] }!
@@ -62,14 +63,27 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("compiled without a tokenizer"))
     }
 
-    @Test("examples/swift builds with swiftc and classifies text pairs")
+    @Test("examples/swift, a package depending on this one by path, builds with DebertacRuntime alone and classifies text pairs")
     func swiftExample() async throws {
         let library = try await CompiledArtifacts.shared.library(Self.fixture, .embedded)
-        let binary = BackendFixtures.scratch + "/classify-swift"
-        let swiftc = FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/swiftc") ? "/opt/swift/usr/bin/swiftc" : "swiftc"
-        try Tools.check([swiftc, BackendFixtures.repository + "/examples/swift/classify.swift", "-o", binary])
+        let swift = FileManager.default.isExecutableFile(atPath: "/opt/swift/usr/bin/swift") ? "/opt/swift/usr/bin/swift" : "swift"
+        // Its own build folder inside ours: kept between runs (about 20 s from clean: SwiftPM
+        // builds only the targets of the products it uses, here DebertacRuntime).
+        let scratch = BackendFixtures.repository + "/.build/examples-swift"
+        let products = try Tools.check([swift, "build", "--package-path", BackendFixtures.repository + "/examples/swift",
+                                        "--scratch-path", scratch, "--show-bin-path"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Tools.check([swift, "build", "--package-path", BackendFixtures.repository + "/examples/swift", "--scratch-path", scratch])
+        // Nothing with unsafeFlags (LLVM, the backend) was compiled for it.
+        #expect(!FileManager.default.fileExists(atPath: products + "/DebertacBackend.build/Backend.swift.o"))
+        let binary = products + "/classify-swift"
         let output = try Tools.check([binary, library] + Self.arguments)
         let expected = try expected(library)
         #expect(matches(output, expected), "\(output)\nexpected\n\(expected.joined(separator: "\n"))")
+        // Errors: the library's DebertacError on stderr, status 1.
+        let idsOnly = try await CompiledArtifacts.shared.library("models/xxlarge-toy", .embedded)
+        let refused = try Tools.run([binary, idsOnly, "a|b"])
+        #expect(refused.status == 1 && refused.stderr.contains("compiled without a tokenizer"))
+        let missing = try Tools.run([binary, "/nonexistent/nli.so", "a|b"])
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("cannot load '/nonexistent/nli.so'"))
     }
 }

@@ -1,4 +1,5 @@
 import DebertacBackend
+import DebertacRuntime
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
@@ -40,11 +41,11 @@ import Testing
         let path = try await CompiledArtifacts.shared.library(fixture, variant)
         let golden = try Golden.load(fixture)
         let model = try CompiledModel(path: path)
-        let session = try model.session(maxBatch: 4, maxLength: model.maxSequenceLength)
+        let session = try model.makeSession(maxBatch: 4, maxLength: model.maxSequenceLength)
         var worst: Float = 0
         for batch in golden.batches {
-            let logits = try session.classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask,
-                                              tokenTypeIds: batch.tokenTypeIds)
+            let logits = try session.classify(ids: batch.inputIds, mask: batch.attentionMask,
+                                              types: batch.tokenTypeIds).map(\.logits)
             #expect(logits.count == batch.logits.count)
             for (row, (got, want)) in zip(logits, batch.logits).enumerated() {
                 #expect(got.count == want.count)
@@ -81,7 +82,7 @@ import Testing
         let want = try Interpreter(graph: graph, constants: CheckpointConstants(checkpoint: checkpoint)).run(input)[0].floats
 
         let model = try CompiledModel(path: try await CompiledArtifacts.shared.library(fixture, .embedded))
-        let got = try model.session(maxBatch: 4, maxLength: length).classify(inputIds: ids, attentionMask: mask, tokenTypeIds: types)
+        let got = try model.makeSession(maxBatch: 4, maxLength: length).classify(ids: ids, mask: mask, types: types).map(\.logits)
         var worst: Float = 0
         for (a, b) in zip(got.joined(), want) {
             let error = abs(a - b) / (1 + abs(b))

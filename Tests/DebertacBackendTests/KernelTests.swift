@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import DebertacFrontend
 import DebertacIR
 import DebertacInterpreter
@@ -35,7 +36,7 @@ import Testing
         options.target = target
         let report = try Backend.compile(graph: graph, constants: ConstantTable(constants), config: config, output: output, options: options)
         let model = try CompiledModel(path: output)
-        let got = try model.session(maxBatch: ids.count, maxLength: ids[0].count).classify(inputIds: ids)
+        let got = try model.makeSession(maxBatch: ids.count, maxLength: ids[0].count).classify(ids: ids).map(\.logits)
         let input = InferenceInput(inputIds: ids)
         let want = try Interpreter(graph: graph, constants: ConstantTable(constants)).run(input)[0]
         return (got, want, report)

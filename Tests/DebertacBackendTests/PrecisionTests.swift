@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import DebertacFrontend
 import DebertacIR
 import Foundation
@@ -24,10 +25,10 @@ import Testing
     /// The worst |a − b| / (1 + |b|) of the .so at `path` against the fixture's HF goldens.
     func worstError(_ path: String) throws -> Float {
         let model = try CompiledModel(path: path)
-        let session = try model.session(maxBatch: 4, maxLength: model.maxSequenceLength)
+        let session = try model.makeSession(maxBatch: 4, maxLength: model.maxSequenceLength)
         var worst: Float = 0
         for batch in try Golden.load(Self.fixture).batches {
-            let logits = try session.classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
+            let logits = try session.classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits)
             for (a, b) in zip(logits.joined(), batch.logits.joined()) { worst = max(worst, abs(a - b) / (1 + abs(b))) }
         }
         return worst

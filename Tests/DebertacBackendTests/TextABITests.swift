@@ -1,4 +1,5 @@
 @testable import DebertacBackend
+import DebertacRuntime
 import DebertacFrontend
 import DebertacTokenizer
 import Foundation
@@ -88,17 +89,17 @@ import Testing
     @Test("classify_text is classify on the tokenized, padded batch (bit for bit)")
     func classifyTextMatchesIds() async throws {
         let m = try await model()
-        let session = try m.session(maxBatch: Self.texts.count, maxLength: m.maxSequenceLength)
-        let logits = try session.classify(texts: Self.texts.map(\.0), pairs: Self.texts.map(\.1))
+        let session = try m.makeSession(maxBatch: Self.texts.count, maxLength: m.maxSequenceLength)
+        let logits = try session.classify(texts: Self.texts.map(\.0), pairs: Self.texts.map(\.1)).map(\.logits)
         let rows = try Self.texts.map { try m.tokenize($0.0, pair: $0.1) }
         let width = rows.map(\.ids.count).max()!
         let ids = rows.map { $0.ids + Array(repeating: 0, count: width - $0.ids.count) }
         let mask = rows.map { Array(repeating: Int32(1), count: $0.ids.count) + Array(repeating: 0, count: width - $0.ids.count) }
-        let reference = try session.classify(inputIds: ids, attentionMask: mask)
+        let reference = try session.classify(ids: ids, mask: mask).map(\.logits)
         #expect(logits == reference)
         // One at a time: the same logits to fp32 noise (padding only changes the order of sums).
         for (b, (text, pair)) in Self.texts.enumerated() {
-            let single = try session.classify(texts: [text], pairs: [pair])[0]
+            let single = try session.classify(texts: [text], pairs: [pair]).map(\.logits)[0]
             for (x, y) in zip(single, logits[b]) { #expect(abs(x - y) <= 1e-4) }
         }
     }
@@ -108,18 +109,18 @@ import Testing
         let m = try await model()
         let golden = try ExampleGolden.load()
         #expect(!golden.pairs.isEmpty && !golden.zeroShot.isEmpty)
-        let session = try m.session(maxBatch: 8, maxLength: m.maxSequenceLength)
+        let session = try m.makeSession(maxBatch: 8, maxLength: m.maxSequenceLength)
         for pair in golden.pairs {
             let tokens = try m.tokenize(pair.premise, pair: pair.hypothesis)
             #expect(tokens.ids == pair.inputIds, "\(pair.premise)")
-            let logits = try session.classify(texts: [pair.premise], pairs: [pair.hypothesis])[0]
+            let logits = try session.classify(texts: [pair.premise], pairs: [pair.hypothesis]).map(\.logits)[0]
             // fp32 against PyTorch fp32: sums in another order (tolerance 1e-4 absolute).
             for (x, y) in zip(logits, pair.logits) { #expect(abs(x - y) <= 1e-4, "\(pair.premise): \(logits) vs \(pair.logits)") }
             #expect(m.labels[logits.indices.max { logits[$0] < logits[$1] }!] == pair.label)
         }
         for call in golden.zeroShot {
-            let scores = try session.zeroShot(call.text, labels: call.candidates, template: call.template, multiLabel: call.multiLabel)
-            let byLabel = Dictionary(uniqueKeysWithValues: zip(call.candidates, scores))
+            let result = try session.zeroShot(call.text, labels: call.candidates, template: call.template, multiLabel: call.multiLabel)
+            let byLabel = Dictionary(uniqueKeysWithValues: zip(result.labels, result.scores))
             for (label, score) in zip(call.labels, call.scores) {
                 // The pipeline's scores within 1e-5 (issue 12).
                 #expect(abs(Double(byLabel[label]!) - score) <= 1e-5, "\(call.text) \(label): \(byLabel[label]!) vs \(score)")
@@ -131,8 +132,8 @@ import Testing
     func misuse() async throws {
         let m = try await model()
         let api = try #require(m.api.text)
-        let session = try m.session(maxBatch: 2, maxLength: 32)
-        let s = session.session
+        let session = try m.makeSession(maxBatch: 2, maxLength: 32)
+        let s = session.rawSession
         func lastError() -> String { session.lastError }
         var logits = [Float](repeating: 0, count: 6)
         var scores = [Float](repeating: 0, count: 3)
@@ -202,19 +203,19 @@ import Testing
         var length: Int32 = 0
         func openError() -> String { String(cString: m.api.openError()!) }
         #expect(api.tokenize(nil, "x", nil, 0, &ids, &types, 8, &length) == Self.invalid && openError().contains("'model' is NULL"))
-        #expect(api.tokenize(m.model, nil, nil, 0, &ids, &types, 8, &length) == Self.invalid && openError().contains("'text' is NULL"))
-        #expect(api.tokenize(m.model, "x", nil, 0, &ids, &types, 8, nil) == Self.invalid && openError().contains("'length' is NULL"))
-        #expect(api.tokenize(m.model, "x", nil, 0, &ids, &types, -1, &length) == Self.invalid && openError().contains("capacity -1"))
-        #expect(api.tokenize(m.model, "x", nil, 0, nil, &types, 8, &length) == Self.invalid && openError().contains("'input_ids' is NULL"))
-        #expect(api.tokenize(m.model, "x", nil, -1, &ids, &types, 8, &length) == Self.invalid && openError().contains("max_length -1"))
-        #expect(api.tokenize(m.model, "x", "y", 2, &ids, &types, 8, &length) == Self.invalid
+        #expect(api.tokenize(m.rawModel, nil, nil, 0, &ids, &types, 8, &length) == Self.invalid && openError().contains("'text' is NULL"))
+        #expect(api.tokenize(m.rawModel, "x", nil, 0, &ids, &types, 8, nil) == Self.invalid && openError().contains("'length' is NULL"))
+        #expect(api.tokenize(m.rawModel, "x", nil, 0, &ids, &types, -1, &length) == Self.invalid && openError().contains("capacity -1"))
+        #expect(api.tokenize(m.rawModel, "x", nil, 0, nil, &types, 8, &length) == Self.invalid && openError().contains("'input_ids' is NULL"))
+        #expect(api.tokenize(m.rawModel, "x", nil, -1, &ids, &types, 8, &length) == Self.invalid && openError().contains("max_length -1"))
+        #expect(api.tokenize(m.rawModel, "x", "y", 2, &ids, &types, 8, &length) == Self.invalid
                 && openError().contains("max_length 2 is below the 3 special tokens of a pair"))
         // Capacity below the length: writes what fits, reports the full length.
         let sentence = "A man is playing a guitar on stage while the crowd sings along loudly."
-        #expect(api.tokenize(m.model, sentence, nil, 0, nil, nil, 0, &length) == Self.ok && openError().isEmpty)
+        #expect(api.tokenize(m.rawModel, sentence, nil, 0, nil, nil, 0, &length) == Self.ok && openError().isEmpty)
         let full = length
         #expect(full > 8)
-        #expect(api.tokenize(m.model, sentence, nil, 0, &ids, &types, 4, &length) == Self.ok && length == full)
+        #expect(api.tokenize(m.rawModel, sentence, nil, 0, &ids, &types, 4, &length) == Self.ok && length == full)
         #expect(ids[4] == -7 && ids[3] != -7)
     }
 
@@ -222,11 +223,11 @@ import Testing
     func withoutTokenizerOrEntailment() async throws {
         let idsOnly = try CompiledModel(path: try await CompiledArtifacts.shared.library("models/xxlarge-toy", .embedded))
         #expect(!idsOnly.hasTokenizer)
-        #expect(String(cString: idsOnly.info).contains("\"tokenizer\": null"))
-        let session = try idsOnly.session(maxBatch: 1, maxLength: 8)
-        #expect(throws: BackendError.self) { try session.classify(texts: ["x"]) }
+        #expect(idsOnly.info.contains("\"tokenizer\": null"))
+        let session = try idsOnly.makeSession(maxBatch: 1, maxLength: 8)
+        #expect(throws: DebertacError.self) { try session.classify(texts: ["x"]).map(\.logits) }
         #expect(session.lastError.contains("compiled without a tokenizer"))
-        #expect(throws: BackendError.self) { try idsOnly.tokenize("x") }
+        #expect(throws: DebertacError.self) { try idsOnly.tokenize("x") }
         #expect(String(cString: idsOnly.api.openError()!).contains("compiled without a tokenizer"))
 
         // The example with labels that name no entailment.
@@ -248,10 +249,10 @@ import Testing
         options.tokenizer = try #require(try TokenizerModel.load(path: folder)).serialized()
         _ = try Backend.compile(checkpoint: checkpoint, output: folder + "/nli.so", options: options)
         let model = try CompiledModel(path: folder + "/nli.so")
-        let s = try model.session(maxBatch: 2, maxLength: 32)
-        #expect(throws: BackendError.self) { try s.zeroShot("x", labels: ["a", "b"]) }
+        let s = try model.makeSession(maxBatch: 2, maxLength: 32)
+        #expect(throws: DebertacError.self) { try s.zeroShot("x", labels: ["a", "b"]) }
         #expect(s.lastError.contains("no entailment label"))
-        #expect(try s.classify(texts: ["x"]).count == 1)  // classification still works
+        #expect(try s.classify(texts: ["x"]).map(\.logits).count == 1)  // classification still works
     }
 }
 
