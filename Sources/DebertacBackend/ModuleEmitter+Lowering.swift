@@ -27,9 +27,9 @@ extension ModuleEmitter {
         return table
     }()
 
-    /// Ops placed without a kernel: constants and row views (and `rel_bucket_table`, folded to
-    /// a constant before planning).
-    static let placedOps: Set<OpKind> = [.constant, .prefixRows, .sliceRows, .relBucketTable]
+    /// Ops placed without a kernel: constants and row views (and `rel_bucket_table` and
+    /// `head_rows`, weights-only, folded to constants before planning).
+    static let placedOps: Set<OpKind> = [.constant, .prefixRows, .sliceRows, .relBucketTable, .headRows]
 
     /// Every op the backend compiles.
     static var supportedOps: Set<OpKind> { placedOps.union(kernels.keys) }

@@ -41,6 +41,8 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
     case conv1d
     /// A static row range.
     case sliceRows = "slice_rows"
+    /// One of the row blocks of a head-interleaved projection (DeBERTa v1's `in_proj`).
+    case headRows = "head_rows"
     /// The [T, T] bucketed relative-position index.
     case relPosIndex = "rel_pos_index"
     /// Per-head q · kᵀ.
@@ -140,6 +142,12 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
                 attributes: [AttributeSpec("count", .int, .positive), AttributeSpec("start", .int, .nonNegative)],
                 rule: TypeRules.sliceRows, summary: "rows start ..< start + count of a static [N, D] tensor",
                 example: "%r = slice_rows(%table) {count = 512, start = 0} : tensor<512x1536xf32>")),
+            (.headRows, OpInfo(.headRows, group: .data, operands: ["x"],
+                attributes: [AttributeSpec("heads", .int, .positive), AttributeSpec("part", .int, .nonNegative),
+                             AttributeSpec("parts", .int, .positive)],
+                rule: TypeRules.headRows,
+                summary: "part `part` of a static [parts · heads · d, K] tensor whose rows are interleaved per head: rows (parts · h + part) · d ..< (parts · h + part + 1) · d of each head h, stacked (DeBERTa v1's in_proj: q, k, v of head 0, then head 1, ...)",
+                example: "%wq = head_rows(%in_proj) {heads = 16, part = 0, parts = 3} : tensor<1024x1024xf32>")),
             (.relPosIndex, OpInfo(.relPosIndex, group: .attention, operands: [],
                 attributes: [AttributeSpec("buckets", .int, .any), AttributeSpec("max_position", .int, .positive),
                              AttributeSpec("span", .int, .positive)],

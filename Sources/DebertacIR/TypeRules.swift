@@ -159,6 +159,18 @@ enum TypeRules {
         return TensorType([.fixed(count), x.shape[1]], x.element)
     }
 
+    static func headRows(_ input: Input) throws(TypeRuleError) -> TensorType {
+        let x = input.operands[0]
+        try requireRank(x, 2, "x")
+        let heads = input.int("heads"), part = input.int("part"), parts = input.int("parts")
+        guard part < parts else { throw fail("attribute 'part' is \(part), expected less than 'parts' (\(parts))") }
+        let (blocks, overflow) = heads.multipliedReportingOverflow(by: parts)
+        guard !overflow, let rows = x.shape[0].staticSize, rows % blocks == 0 else {
+            throw fail("operand 'x' has type \(x), expected a static row count divisible by heads · parts (\(heads) · \(parts))")
+        }
+        return TensorType([.fixed(rows / parts), x.shape[1]], x.element)
+    }
+
     static func relPosIndex(_ input: Input) throws(TypeRuleError) -> TensorType {
         TensorType([.seq, .seq], .i32)
     }

@@ -49,6 +49,8 @@ extension Interpreter {
                                       groups: try int("groups", op), padding: try int("padding", op))
             case .sliceRows:
                 return Kernels.rows(x[0], start: try int("start", op), count: try int("count", op))
+            case .headRows:
+                return Kernels.headRows(x[0], heads: try int("heads", op), part: try int("part", op), parts: try int("parts", op))
             case .relPosIndex:
                 return RelativePosition.indexTable(
                     length: try bindings.size(of: .seq, value: name), buckets: try int("buckets", op),
