@@ -37,9 +37,9 @@ import Testing
         }
     }
 
-    @Test("there are 14 fixture variants")
+    @Test("there are 23 fixture variants (14 v2, 9 v1)")
     func variants() {
-        #expect(PassFixtures.modelVariants.count == 14)
+        #expect(PassFixtures.modelVariants.count == 23)
     }
 }
 
