@@ -68,6 +68,8 @@ VARIANTS = {
     # nor p2c: v1 scales by 1/sqrt(d * (1 + len(pos_att_type))) = 1/sqrt(4d), v2 would use 3d.
     "v1-embed-proj-p2p": base.derive(LARGE_TOY, embedding_size=16, pos_att_type="p2c|c2p|p2p",
                                      max_relative_positions=16, type_vocab_size=2),
+    # talking_head: head_logits_proj / head_weights_proj mix the heads around the softmax.
+    "v1-talking-head": base.derive(LARGE_TOY, talking_head=True),
     # relative_attention false but pos_att_type set: no position terms, scale still 1/sqrt(3d).
     "v1-no-relative-scaled": base.derive(LARGE_TOY, relative_attention=False, position_biased_input=True,
                                          num_hidden_layers=3),

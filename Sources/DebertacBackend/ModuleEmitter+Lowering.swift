@@ -6,7 +6,7 @@ extension ModuleEmitter {
     enum Kernel: Sendable {
         case activation, scale, binary, addPrefixRows, maskRows, layerNorm, linear, conv1d, gather, firstToken
         case concatRows, relPosIndex, attentionScores, attentionContext, relativeScores, maskedSoftmax
-        case disentangledAttention
+        case disentangledAttention, mixHeads
     }
 
     /// The kernel of each op kind: the one table that maps ops to code generation. Ops that
@@ -21,7 +21,7 @@ extension ModuleEmitter {
             .concatRows: .concatRows, .relPosIndex: .relPosIndex, .attentionScores: .attentionScores,
             .attentionContext: .attentionContext, .c2pScores: .relativeScores, .p2cScores: .relativeScores,
             .maskedSoftmax: .maskedSoftmax, .disentangledAttention: .disentangledAttention,
-            .disentangledAttentionQKV: .disentangledAttention,
+            .disentangledAttentionQKV: .disentangledAttention, .mixHeads: .mixHeads,
         ]
         for kind in OpKind.activations { table[kind] = .activation }
         return table
@@ -60,6 +60,7 @@ extension ModuleEmitter {
         case .relativeScores: try lowerRelativeScores(op)
         case .maskedSoftmax: try lowerMaskedSoftmax(op)
         case .disentangledAttention: try lowerDisentangledAttention(op)
+        case .mixHeads: try lowerMixHeads(op)
         }
     }
 

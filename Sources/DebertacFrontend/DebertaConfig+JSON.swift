@@ -78,8 +78,8 @@ extension DebertaConfig {
 
 extension DebertaConfig {
     /// `DebertaConfig`'s defaults (configuration_deberta.py, transformers 5.25) where they differ
-    /// from `DebertaV2Config`'s: the deberta-base shape; `relative_attention` false and
-    /// `position_biased_input` true, as in v2.
+    /// from `DebertaV2Config`'s: the deberta-base shape. (`relative_attention` false and
+    /// `position_biased_input` true are both classes' defaults.)
     mutating func applyV1Defaults() {
         vocabSize = 50_265
         hiddenSize = 768

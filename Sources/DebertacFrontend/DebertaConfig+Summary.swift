@@ -52,7 +52,7 @@ extension DebertaConfig {
         }
         if family == .v1, talkingHead { attention += ", talking heads" }
         return [
-            ("architecture", family.displayName),
+            ("family", family.displayName),
             ("model", "\(modelType): \(numHiddenLayers) layers, hidden \(hiddenSize), \(numAttentionHeads) heads × \(headSize), intermediate \(intermediateSize), vocab \(vocabSize)"),
             ("embeddings", "max positions \(maxPositionEmbeddings), position-biased input \(yesNo(positionBiasedInput)), token types \(typeVocabSize), embedding size \(effectiveEmbeddingSize)"),
             ("attention", attention),

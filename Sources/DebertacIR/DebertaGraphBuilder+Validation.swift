@@ -28,11 +28,6 @@ extension DebertaGraphBuilder {
             throw refuse("pooler_hidden_size", config.effectivePoolerHiddenSize,
                          "expected 'hidden_size' (\(hidden)): the reference pooler cannot run otherwise")
         }
-        // modeling_deberta.py mixes heads with head_logits_proj before the softmax and
-        // head_weights_proj after it; debertac has no op for that (yet).
-        if config.family == .v1, config.talkingHead {
-            throw refuse("talking_head", true, "talking-head attention (head_logits_proj, head_weights_proj) is not supported")
-        }
         if config.hasConv {
             // padding (k − 1) / 2 shortens the sequence by one for even k, and the residual add fails.
             guard config.convKernelSize % 2 == 1 else {

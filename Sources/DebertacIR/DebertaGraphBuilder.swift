@@ -230,7 +230,18 @@ private struct Emitter {
         // attention is off. v1 divides q (and Pq) before the products; the same math.
         let factor = 1.0 / (Double(config.headSize) * Double(config.attentionScaleFactor)).squareRoot()
         scores = try emit(.scale, [scores], ["factor": .float(factor)], "\(n).scores")
-        let probs = try emit(.maskedSoftmax, [scores, mask], "\(n).probs")
+        // v1's talking_head: head_logits_proj mixes the scores across heads before the mask and
+        // softmax, head_weights_proj the probabilities after it (Linear over the head axis).
+        let talking = config.family == .v1 && config.talkingHead
+        if talking {
+            let w = try weight(attention + ".head_logits_proj.weight", [heads, heads])
+            scores = try emit(.mixHeads, [scores, w], "\(n).mixed_scores")
+        }
+        var probs = try emit(.maskedSoftmax, [scores, mask], "\(n).probs")
+        if talking {
+            let w = try weight(attention + ".head_weights_proj.weight", [heads, heads])
+            probs = try emit(.mixHeads, [probs, w], "\(n).mixed_probs")
+        }
         let context = try emit(.attentionContext, [probs, v], headsAttr, "\(n).context")
 
         let dense = try linear(context, p + ".attention.output.dense", out: hidden, in: hidden, "\(n).attention_dense")

@@ -53,6 +53,8 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
     case p2cScores = "p2c_scores"
     /// Softmax over keys with the 2-D padding mask.
     case maskedSoftmax = "masked_softmax"
+    /// Scores or probabilities mixed across heads (DeBERTa v1's talking-head attention).
+    case mixHeads = "mix_heads"
     /// Per-head probabilities · v, heads merged.
     case attentionContext = "attention_context"
     /// Token 0 of every sequence.
@@ -170,6 +172,10 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
                 rule: TypeRules.maskedSoftmax,
                 summary: "softmax over j after setting s[b, h, i, j] to −FLT_MAX where mask[b, i] · mask[b, j] = 0",
                 example: "%p = masked_softmax(%s, %attention_mask) : tensor<Bx24xTxTxf32>")),
+            (.mixHeads, OpInfo(.mixHeads, group: .attention, operands: ["s", "weight"],
+                rule: TypeRules.mixHeads,
+                summary: "out[b, g, i, j] = Σ_h weight[g, h] · s[b, h, i, j]: a bias-free Linear over the head axis (DeBERTa v1's talking_head: head_logits_proj before the softmax, head_weights_proj after it)",
+                example: "%m = mix_heads(%s, %w) : tensor<Bx16xTxTxf32>")),
             (.attentionContext, OpInfo(.attentionContext, group: .attention, operands: ["p", "v"], attributes: [heads],
                 rule: TypeRules.attentionContext,
                 summary: "c[b, i, h, :] = Σ_j p[b, h, i, j] · v[b, j, h, :], heads merged back into the last axis",

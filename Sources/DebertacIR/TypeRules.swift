@@ -217,6 +217,18 @@ enum TypeRules {
         return s
     }
 
+    static func mixHeads(_ input: Input) throws(TypeRuleError) -> TensorType {
+        let (s, weight) = (input.operands[0], input.operands[1])
+        try requireRank(s, 4, "s")
+        try requireElement(s, .f32, "s")
+        try requireRank(weight, 2, "weight")
+        try requireElement(weight, .f32, "weight")
+        guard let heads = s.shape[1].staticSize, weight.staticShape == [heads, heads] else {
+            throw fail("operand 'weight' has type \(weight), expected [H, H] for scores \(s.shapeDescription) with a static H")
+        }
+        return s
+    }
+
     static func attentionContext(_ input: Input) throws(TypeRuleError) -> TensorType {
         let (p, v) = (input.operands[0], input.operands[1])
         let heads = input.int("heads")

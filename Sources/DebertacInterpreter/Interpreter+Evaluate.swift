@@ -63,6 +63,8 @@ extension Interpreter {
                 return try Kernels.p2cScores(k: x[0], posQuery: x[1], idx: x[2], heads: try int("heads", op))
             case .maskedSoftmax:
                 return Kernels.maskedSoftmax(x[0], mask: x[1])
+            case .mixHeads:
+                return Kernels.mixHeads(x[0], weight: x[1])
             case .attentionContext:
                 return Kernels.attentionContext(p: x[0], v: x[1], heads: try int("heads", op))
             case .firstToken:

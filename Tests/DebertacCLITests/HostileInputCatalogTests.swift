@@ -452,7 +452,7 @@ extension HostileInputCatalogTests {
                "tensor '\(attention)in_proj.weight' has shape [32, 96], expected [96, 32]"),
             v1("with q_bias of the wrong shape", edited(#"q_bias":{"dtype":"F32","shape":[32]"#, #"q_bias":{"dtype":"F32","shape":[2,16]"#),
                "tensor '\(attention)q_bias' has shape [2, 16], expected [32]"),
-            Case("v1 config with talking_head", files: ["model.safetensors": weights, "config.json": talkingHead],
+            Case("v1 config with talking_head but no head projections", files: ["model.safetensors": weights, "config.json": talkingHead],
                  model: "model.safetensors", "head_logits_proj"),
         ]
     }

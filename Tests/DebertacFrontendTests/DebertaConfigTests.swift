@@ -41,6 +41,7 @@ import Testing
         let names = ExpectedTensors.entries(for: config).map(\.name)
         #expect(names.contains("deberta.encoder.layer.0.attention.self.in_proj.weight"))
         #expect(names.contains("deberta.encoder.layer.0.attention.self.head_logits_proj.weight"))
+        #expect(names.contains("deberta.encoder.layer.0.attention.self.head_weights_proj.weight"))
         #expect(!names.contains { $0.contains("query_proj") || $0.hasSuffix("encoder.LayerNorm.weight") })
     }
 

@@ -243,6 +243,29 @@ import Testing
         }
     }
 
+    @Test("mix_heads is a bias-free Linear over the head axis")
+    func mixHeads() throws {
+        let (batch, heads, length) = (2, 3, 4)
+        let s = Self.random(batch * heads * length * length, seed: 31), w = Self.random(heads * heads, seed: 32)
+        let ir = """
+            graph @g(%s: tensor<Bx3xTxTxf32>) -> (tensor<Bx3xTxTxf32>) {
+              %w = constant @w : tensor<3x3xf32>
+              %m = mix_heads(%s, %w) : tensor<Bx3xTxTxf32>
+              return %m
+            }
+            """
+        let outputs = try Interpreter(graph: try Graph.parse(ir), constants: ConstantTable(["w": HostTensor(shape: [3, 3], floats: w)]))
+            .run(inputs: ["s": HostTensor(shape: [batch, heads, length, length], floats: s)])
+        var expected = [Double](repeating: 0, count: s.count)
+        let plane = length * length
+        for b in 0..<batch { for g in 0..<heads { for e in 0..<plane {
+            var sum = 0.0
+            for h in 0..<heads { sum += Double(w[g * heads + h]) * Double(s[(b * heads + h) * plane + e]) }
+            expected[(b * heads + g) * plane + e] = sum
+        } } }
+        Self.expectClose(outputs[0].floats, expected)
+    }
+
     // MARK: - Attention
 
     @Test("attention ops against their index formulas")
@@ -320,7 +343,7 @@ import Testing
     /// The ops the hand-written graphs of this suite use.
     static let coveredHere: Set<OpKind> = Set(activationReferences.map(\.0)).union([
         .constant, .add, .mul, .scale, .maskRows, .linear, .conv1d, .layerNorm, .gather, .prefixRows, .sliceRows,
-        .headRows, .firstToken, .relPosIndex, .attentionScores, .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext,
+        .headRows, .mixHeads, .firstToken, .relPosIndex, .attentionScores, .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext,
     ]).union(FusedOpSemanticsTests.covered)  // ops created by passes: FusedOpSemanticsTests.swift
 
     @Test("every op in the op table has a semantics test here")

@@ -37,9 +37,9 @@ import Testing
         }
     }
 
-    @Test("there are 23 fixture variants (14 v2, 9 v1)")
+    @Test("there are 24 fixture variants (14 v2, 10 v1)")
     func variants() {
-        #expect(PassFixtures.modelVariants.count == 23)
+        #expect(PassFixtures.modelVariants.count == 24)
     }
 }
 
