@@ -45,7 +45,7 @@ import Testing
 
     /// Every checkpoint case; the tokenizer cases (spm.model, tokenizer.json and their config
     /// files beside a valid checkpoint) are `tokenizerCases`, in HostileInputCatalogTests+Tokenizers.swift.
-    static let cases: [Case] = safetensorsCases + zipCases + pickleCases + legacyCases + configCases + v1Cases
+    static let cases: [Case] = safetensorsCases + zipCases + pickleCases + legacyCases + configCases
 
     @Test(arguments: cases)
     func everyCommandRejectsCleanly(_ hostile: Case) throws {
@@ -69,6 +69,25 @@ import Testing
             #expect(leftovers.isEmpty, "\(context): left \(leftovers) behind")
             let folderFiles = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)).subtracting(Self.commands.map { "out-" + $0.name })
             #expect(folderFiles == Set(files.keys), "\(context): the model folder now holds \(folderFiles.sorted())")
+        }
+    }
+
+    /// Well-formed files whose v1 tensors do not match config.json: `compile` fails like any
+    /// catalogue case; `inspect` prints its table, then lists the problem on stderr, status 1.
+    @Test(arguments: v1Cases)
+    func malformedV1CheckpointsAreRejected(_ hostile: Case) throws {
+        let folder = try Scratch()
+        for (name, bytes) in hostile.files { try Data(bytes).write(to: URL(fileURLWithPath: folder.path + "/" + name)) }
+        let output = folder.path + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+        let compile = try Self.run(["compile", folder.path + "/" + hostile.model, "-o", output + "/model.so"])
+        #expect(compile.exited && compile.status == 1 && compile.stdout.isEmpty, "\(hostile.name): compile \(compile.status)\n\(compile.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).isEmpty, "\(hostile.name): compile left files")
+        let inspect = try Self.run(["inspect", folder.path + "/" + hostile.model])
+        #expect(inspect.exited && inspect.status == 1 && inspect.stdout.contains("does NOT match"), "\(hostile.name): inspect \(inspect.status)")
+        for fragment in hostile.expected {
+            #expect(compile.stderr.contains(fragment), "\(hostile.name): '\(fragment)' not in \(compile.stderr.prefix(500))")
+            #expect(inspect.stderr.contains(fragment), "\(hostile.name): '\(fragment)' not in \(inspect.stderr.prefix(500))")
         }
     }
 
@@ -427,7 +446,7 @@ extension HostileInputCatalogTests {
     }
 
     /// DeBERTa v1 checkpoints (models/v1-large-toy) with one attention tensor wrong: the error
-    /// names the tensor and the shape expected.
+    /// names the tensor and the shape expected (`malformedV1CheckpointsAreRejected`).
     static var v1Cases: [Case] {
         let folder = "Tests/Fixtures/models/v1-large-toy/"
         let config = fixture(folder + "config.json")
