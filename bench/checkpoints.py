@@ -8,7 +8,8 @@ memory is returned to the system when it exits:
 An output directory is replaced as a whole and holds nothing but the export. `single-file` rewrites an
 export as the .onnx plus one external-data file (and deletes RAWDIR).
 
-Weights: the tensor names and shapes come from a meta-device DebertaV2ForSequenceClassification (no
+Weights: the tensor names and shapes come from a meta-device DebertaV2ForSequenceClassification (or
+DebertaForSequenceClassification for a DeBERTa v1 shape) (no
 memory); values are windows of one N(0, 1) pool at random offsets (as scripts/make_large_checkpoint.py
 does: 1.5 billion fresh normal draws would take minutes on two cores), scaled so activations stay at
 unit size through 48 post-LN layers and the logits are O(1): weights N(0, 1/fan_in), embeddings N(0, 1),
@@ -26,7 +27,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shapes import SHAPES  # noqa: E402
+from shapes import SHAPES, is_v1  # noqa: E402
 
 POOL_SIZE = 1 << 24
 
@@ -42,20 +43,28 @@ def _scale_and_mean(name: str, shape) -> tuple:
     return fan_in ** -0.5, 0.0
 
 
+def model_classes(config: dict) -> tuple:
+    """(config class, model class) of Hugging Face for a config.json: v1 or v2/v3."""
+    import transformers
+    if is_v1(config):
+        return transformers.DebertaConfig, transformers.DebertaForSequenceClassification
+    return transformers.DebertaV2Config, transformers.DebertaV2ForSequenceClassification
+
+
 def make(shape_name: str, out: Path) -> None:
-    from transformers import DebertaV2Config, DebertaV2ForSequenceClassification
     shape = SHAPES[shape_name]
     dtype = getattr(torch, shape.dtype)
     start = time.time()
-    config = DebertaV2Config(**shape.config)
+    config_class, model_class = model_classes(shape.config)
+    config = config_class(**shape.config)
     with torch.device("meta"):
-        model = DebertaV2ForSequenceClassification(config)
+        model = model_class(config)
     model = model.to(dtype).to_empty(device="cpu")
     gen = torch.Generator().manual_seed(0)
     pool = torch.randn(POOL_SIZE, generator=gen).to(dtype)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            scale, mean = _scale_and_mean(name, p.shape)
+            scale, mean = _scale_and_mean(name, p.shape)  # v1's q_bias / v_bias end in "bias"
             flat, done = p.view(-1), 0
             offset = int(torch.randint(0, POOL_SIZE, (1,), generator=gen))
             while done < flat.numel():
@@ -77,8 +86,8 @@ def make(shape_name: str, out: Path) -> None:
 
 def load_torch_model(directory: Path):
     """The checkpoint as an fp32 eval-mode model, whatever dtype it is stored in."""
-    from transformers import DebertaV2ForSequenceClassification
-    model = DebertaV2ForSequenceClassification.from_pretrained(directory, dtype=torch.float32)
+    _, model_class = model_classes(json.loads((Path(directory) / "config.json").read_text()))
+    model = model_class.from_pretrained(directory, dtype=torch.float32)
     return model.eval()
 
 

@@ -34,6 +34,38 @@ _COMMON = {
 }
 
 
+# microsoft/deberta-large-mnli (DeBERTa v1, model_type "deberta"; see /work/shared/DEBERTA.md): fused
+# in_proj with q/v biases, pos_proj / pos_q_proj, raw relative embeddings over 2 · 512 positions, no buckets.
+_V1_LARGE = {
+    "architectures": ["DebertaForSequenceClassification"],
+    "model_type": "deberta",
+    "attention_probs_dropout_prob": 0.1,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "hidden_size": 1024,
+    "initializer_range": 0.02,
+    "intermediate_size": 4096,
+    "max_position_embeddings": 512,
+    "relative_attention": True,
+    "pos_att_type": "c2p|p2c",
+    "layer_norm_eps": 1e-7,
+    "max_relative_positions": -1,
+    "position_biased_input": False,
+    "num_attention_heads": 16,
+    "num_hidden_layers": 24,
+    "type_vocab_size": 0,
+    "vocab_size": 50265,
+    "pad_token_id": 0,
+    "id2label": MNLI,
+    "label2id": {v: int(k) for k, v in MNLI.items()},
+}
+
+
+def is_v1(config: dict) -> bool:
+    """DeBERTa v1 (model_type "deberta", DebertaForSequenceClassification) rather than v2/v3."""
+    return config.get("model_type") == "deberta"
+
+
 @dataclass(frozen=True)
 class Case:
     """One input shape: `batch` sequences of `length` tokens. `padded` rows end early (mask 0 after)."""
@@ -58,10 +90,20 @@ class Shape:
         return self.config["hidden_size"]
 
     def parameters(self) -> int:
-        """Parameter count of DebertaV2ForSequenceClassification with this config (no position_ids buffer)."""
+        """Parameter count of DebertaV2ForSequenceClassification (DebertaForSequenceClassification for a
+        v1 config) with this config (no position_ids buffer)."""
         c = self.config
         h, f, n, v = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
         span = 2 * attention_span(c)
+        if is_v1(c):
+            terms = [p.strip() for p in str(c.get("pos_att_type", "")).split("|")] if c.get("relative_attention") else []
+            # in_proj + q/v biases, pos_proj (c2p), pos_q_proj (p2c), output dense, its LN, FFN, its LN
+            layer = 3 * h * h + 2 * h + ("c2p" in terms) * h * h + ("p2c" in terms) * (h * h + h) \
+                + (h * h + h) + 2 * h + (h * f + f) + (f * h + h) + 2 * h
+            embeddings = v * h + 2 * h + (span * h if c.get("relative_attention") else 0) \
+                + (c["max_position_embeddings"] * h if c.get("position_biased_input", True) else 0)
+            labels = len(c["id2label"])
+            return embeddings + n * layer + h * h + h + h * labels + labels
         layer = 4 * (h * h + h) + 2 * h + (h * f + f) + (f * h + h) + 2 * h   # attention, its LN, FFN, its LN
         conv = c.get("conv_kernel_size", 0) * h * h + h + 2 * h if c.get("conv_kernel_size", 0) else 0
         embeddings = v * h + 2 * h + span * h + 2 * h                        # words + LN; rel_embeddings + LN
@@ -73,8 +115,8 @@ class Shape:
         return 4 * self.parameters()
 
 
-def _shape(name, dtype, cases, note="", **overrides) -> Shape:
-    return Shape(name, {**_COMMON, **overrides}, dtype, tuple(cases), note)
+def _shape(name, dtype, cases, note="", base=None, **overrides) -> Shape:
+    return Shape(name, {**(_COMMON if base is None else base), **overrides}, dtype, tuple(cases), note)
 
 
 _BASE_CASES = (Case("1x128", 1, 128), Case("8x128", 8, 128), Case("1x512", 1, 512),
@@ -93,6 +135,10 @@ SHAPES = {
                       "fp16 safetensors, computed in fp32 by every engine",
                       hidden_size=1536, num_hidden_layers=48, num_attention_heads=24, attention_head_size=64,
                       intermediate_size=6144, conv_kernel_size=3, conv_act="gelu"),
+    # microsoft/deberta-large-mnli (DeBERTa v1) ships fp16 weights (pytorch_model.bin); we save fp16 safetensors.
+    "v1-large": _shape("v1-large", "float16", _XXL_CASES,
+                       "deberta-large-mnli, DeBERTa v1 (hidden 1024, 24 layers, 16 heads, FFN 4096, vocab 50265, "
+                       "no buckets); fp16 safetensors, computed in fp32 by every engine", base=_V1_LARGE),
     # --quick: toy widths with the same structure and the same input shapes (bucketing is exercised at 512).
     "base-quick": _shape("base-quick", "float32", _BASE_CASES, "toy base: hidden 64, 2 layers, 4 heads, FFN 256",
                          hidden_size=64, num_hidden_layers=2, num_attention_heads=4, attention_head_size=16,

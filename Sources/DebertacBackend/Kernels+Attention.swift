@@ -90,6 +90,36 @@ extension ModuleEmitter {
     }
 
     /// `masked_softmax(s, mask)` over rows (b, h, i); in place on s when the plan says so.
+    /// `mix_heads(s, weight)`: one task per (b, i), `out[b, g, i, :] = Σ_h weight[g, h] ·
+    /// s[b, h, i, :]` for every head g, summed over h in order from zero. Never in place: every
+    /// output row reads every head's row.
+    func lowerMixHeads(_ op: Op) throws(BackendError) {
+        let s = graph.type(of: op.operands[0])
+        guard let heads = s.shape[1].staticSize else { throw unsupported(op, "dynamic head count") }
+        try launch(key(op), sources(op), count: code.mul(batch, length)) { a in
+            let t = a.length
+            forEachTask(a) { task in
+                let b = code.div(task, t), i = code.rem(task, t)
+                /// Offset of row (b, head, i) of a [B, H, T, T] tensor.
+                func row(_ head: IRValue) -> IRValue {
+                    code.mul(code.add(code.mul(code.add(code.mul(b, code.i64(heads)), head), t), i), t)
+                }
+                code.loop(heads) { g in
+                    let out = code.gep(code.f32, a[2], row(g))
+                    code.loop(code.i64(0), t) { j in code.store(code.f32(0), code.f32, out, j) }
+                    code.loop(heads) { h in
+                        let factor = code.load(code.f32, a[1], code.add(code.mul(g, code.i64(heads)), h))
+                        let input = code.gep(code.f32, a[0], row(h))
+                        code.loop(code.i64(0), t) { j in
+                            let sum = code.fadd(code.load(code.f32, out, j), code.fmul(factor, code.load(code.f32, input, j)))
+                            code.store(sum, code.f32, out, j)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func lowerMaskedSoftmax(_ op: Op) throws(BackendError) {
         let s = graph.type(of: op.operands[0])
         guard let heads = s.shape[1].staticSize else { throw unsupported(op, "dynamic head count") }

@@ -6,7 +6,7 @@ extension ModuleEmitter {
     enum Kernel: Sendable {
         case activation, scale, binary, addPrefixRows, maskRows, layerNorm, linear, conv1d, gather, firstToken
         case concatRows, relPosIndex, attentionScores, attentionContext, relativeScores, maskedSoftmax
-        case disentangledAttention
+        case disentangledAttention, mixHeads
     }
 
     /// The kernel of each op kind: the one table that maps ops to code generation. Ops that
@@ -21,15 +21,15 @@ extension ModuleEmitter {
             .concatRows: .concatRows, .relPosIndex: .relPosIndex, .attentionScores: .attentionScores,
             .attentionContext: .attentionContext, .c2pScores: .relativeScores, .p2cScores: .relativeScores,
             .maskedSoftmax: .maskedSoftmax, .disentangledAttention: .disentangledAttention,
-            .disentangledAttentionQKV: .disentangledAttention,
+            .disentangledAttentionQKV: .disentangledAttention, .mixHeads: .mixHeads,
         ]
         for kind in OpKind.activations { table[kind] = .activation }
         return table
     }()
 
-    /// Ops placed without a kernel: constants and row views (and `rel_bucket_table`, folded to
-    /// a constant before planning).
-    static let placedOps: Set<OpKind> = [.constant, .prefixRows, .sliceRows, .relBucketTable]
+    /// Ops placed without a kernel: constants and row views (and `rel_bucket_table` and
+    /// `head_rows`, weights-only, folded to constants before planning).
+    static let placedOps: Set<OpKind> = [.constant, .prefixRows, .sliceRows, .relBucketTable, .headRows]
 
     /// Every op the backend compiles.
     static var supportedOps: Set<OpKind> { placedOps.union(kernels.keys) }
@@ -60,6 +60,7 @@ extension ModuleEmitter {
         case .relativeScores: try lowerRelativeScores(op)
         case .maskedSoftmax: try lowerMaskedSoftmax(op)
         case .disentangledAttention: try lowerDisentangledAttention(op)
+        case .mixHeads: try lowerMixHeads(op)
         }
     }
 

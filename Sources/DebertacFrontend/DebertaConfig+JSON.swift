@@ -29,15 +29,15 @@ extension DebertaConfig {
         }
         let reader = ConfigFieldReader(json: json, file: file)
         self.init()
-        modelType = try reader.string("model_type") ?? modelType
-        guard modelType == "deberta-v2" else {
-            throw CheckpointError.config(file: file, field: "model_type", message: "is '\(modelType)', expected 'deberta-v2' (DeBERTa-v2 and v3 checkpoints)")
+        modelType = try reader.string("model_type") ?? reader.modelTypeFromArchitectures() ?? modelType
+        guard modelType == "deberta-v2" || modelType == "deberta" else {
+            throw CheckpointError.config(file: file, field: "model_type", message: "is '\(modelType)', expected 'deberta-v2' (DeBERTa-v2 and v3 checkpoints) or 'deberta' (DeBERTa v1)")
         }
+        if family == .v1 { applyV1Defaults() }
         vocabSize = try reader.int("vocab_size", min: 1) ?? vocabSize
         hiddenSize = try reader.int("hidden_size", min: 1) ?? hiddenSize
         numHiddenLayers = try reader.int("num_hidden_layers", min: 1, max: DebertaConfig.maximumLayers) ?? numHiddenLayers
         numAttentionHeads = try reader.int("num_attention_heads", min: 1) ?? numAttentionHeads
-        attentionHeadSize = try reader.int("attention_head_size", min: 1)
         intermediateSize = try reader.int("intermediate_size", min: 1) ?? intermediateSize
         hiddenAct = try reader.string("hidden_act") ?? hiddenAct
         maxPositionEmbeddings = try reader.int("max_position_embeddings", min: 1) ?? maxPositionEmbeddings
@@ -45,26 +45,47 @@ extension DebertaConfig {
         layerNormEps = try reader.double("layer_norm_eps") ?? layerNormEps
         relativeAttention = try reader.bool("relative_attention") ?? relativeAttention
         maxRelativePositions = try reader.int("max_relative_positions") ?? maxRelativePositions
-        positionBuckets = try reader.int("position_buckets") ?? positionBuckets
-        if let norm = try reader.string("norm_rel_ebd") {
-            normRelEbd = norm.lowercased().split(separator: "|").map { $0.trimmingSpaces() }
-        }
-        shareAttKey = try reader.bool("share_att_key") ?? shareAttKey
         posAttType = try reader.posAttType() ?? posAttType
         positionBiasedInput = try reader.bool("position_biased_input") ?? positionBiasedInput
         embeddingSize = try reader.int("embedding_size", min: 1)
-        convKernelSize = try reader.int("conv_kernel_size", min: 0) ?? convKernelSize
-        convGroups = try reader.int("conv_groups", min: 1) ?? convGroups
-        convAct = try reader.string("conv_act") ?? convAct
         poolerHiddenSize = try reader.int("pooler_hidden_size", min: 1)
         poolerHiddenAct = try reader.string("pooler_hidden_act") ?? poolerHiddenAct
         padTokenId = try reader.int("pad_token_id") ?? padTokenId
         labels = try reader.labels()
         entailmentId = try reader.entailmentId(labels: labels)
+        switch family {
+        case .v2:
+            // Keys of DebertaV2Config only: DebertaConfig (v1) ignores them, and so do we.
+            attentionHeadSize = try reader.int("attention_head_size", min: 1)
+            positionBuckets = try reader.int("position_buckets") ?? positionBuckets
+            if let norm = try reader.string("norm_rel_ebd") {
+                normRelEbd = norm.lowercased().split(separator: "|").map { $0.trimmingSpaces() }
+            }
+            shareAttKey = try reader.bool("share_att_key") ?? shareAttKey
+            convKernelSize = try reader.int("conv_kernel_size", min: 0) ?? convKernelSize
+            convGroups = try reader.int("conv_groups", min: 1) ?? convGroups
+            convAct = try reader.string("conv_act") ?? convAct
+        case .v1:
+            // modeling_deberta.py reads it with getattr(config, "talking_head", False).
+            talkingHead = try reader.bool("talking_head") ?? talkingHead
+        }
 
         guard layerNormEps > 0, layerNormEps.isFinite else {
             throw CheckpointError.config(file: file, field: "layer_norm_eps", message: "is \(layerNormEps), expected a positive number")
         }
+    }
+}
+
+extension DebertaConfig {
+    /// `DebertaConfig`'s defaults (configuration_deberta.py, transformers 5.25) where they differ
+    /// from `DebertaV2Config`'s: the deberta-base shape. (`relative_attention` false and
+    /// `position_biased_input` true are both classes' defaults.)
+    mutating func applyV1Defaults() {
+        vocabSize = 50_265
+        hiddenSize = 768
+        numHiddenLayers = 12
+        numAttentionHeads = 12
+        intermediateSize = 3072
     }
 }
 
@@ -109,6 +130,13 @@ private struct ConfigFieldReader {
         guard let value = value(field) else { return nil }
         guard let string = value.stringValue else { throw fail(field, "expected a string, found \(value.kindName)") }
         return string
+    }
+
+    /// "deberta" when `model_type` is absent but `architectures` names a v1 class
+    /// (`DebertaForSequenceClassification`, `DebertaModel`, ...); nil otherwise.
+    func modelTypeFromArchitectures() -> String? {
+        guard let names = value("architectures")?.arrayValue?.compactMap(\.stringValue), let first = names.first else { return nil }
+        return first.hasPrefix("Deberta") && !first.hasPrefix("DebertaV2") ? "deberta" : nil
     }
 
     /// `pos_att_type` is a "p2c|c2p" string in older configs and a list in newer ones.

@@ -2,7 +2,8 @@ extension DebertaConfig {
     /// The configuration as config.json field names and effective values (defaults applied),
     /// for `debertac inspect --json` and compiled models' info strings.
     public var jsonValue: JSONValue {
-        let members: [(String, JSONValue)] = [
+        var members: [(String, JSONValue)] = [
+            ("architecture", .string(family.displayName)),
             ("model_type", .string(modelType)),
             ("vocab_size", .int(vocabSize)),
             ("hidden_size", .int(hiddenSize)),
@@ -31,6 +32,7 @@ extension DebertaConfig {
             ("num_labels", .int(numLabels)),
             ("id2label", .object(labels.enumerated().map { (String($0.offset), JSONValue.string($0.element)) })),
         ]
+        if family == .v1 { members.append(("talking_head", .bool(talkingHead))) }
         return .object(members.map { (key: $0.0, value: $0.1) })
     }
 
@@ -43,9 +45,14 @@ extension DebertaConfig {
             attention += " (\(terms.isEmpty ? "no position terms" : terms.joined(separator: ", ")))"
             attention += ", span \(attentionSpan)"
             attention += positionBuckets > 0 ? " (log buckets \(positionBuckets), max relative \(effectiveMaxRelativePositions))" : " (no buckets)"
-            attention += ", shared keys \(yesNo(shareAttKey)), rel. embedding norm \(normalizesRelativeEmbeddings ? "layer_norm" : "none")"
+            switch family {
+            case .v2: attention += ", shared keys \(yesNo(shareAttKey)), rel. embedding norm \(normalizesRelativeEmbeddings ? "layer_norm" : "none")"
+            case .v1: attention += ", fused in_proj with q/v biases, raw rel. embeddings"
+            }
         }
+        if family == .v1, talkingHead { attention += ", talking heads" }
         return [
+            ("family", family.displayName),
             ("model", "\(modelType): \(numHiddenLayers) layers, hidden \(hiddenSize), \(numAttentionHeads) heads × \(headSize), intermediate \(intermediateSize), vocab \(vocabSize)"),
             ("embeddings", "max positions \(maxPositionEmbeddings), position-biased input \(yesNo(positionBiasedInput)), token types \(typeVocabSize), embedding size \(effectiveEmbeddingSize)"),
             ("attention", attention),

@@ -1,11 +1,16 @@
-/// The configuration of a `DebertaV2ForSequenceClassification` model: every field of
-/// transformers' `DebertaV2Config` that changes the computation, with its defaults.
+/// The configuration of a `DebertaV2ForSequenceClassification` or (DeBERTa v1)
+/// `DebertaForSequenceClassification` model: every field of transformers' `DebertaV2Config` /
+/// `DebertaConfig` that changes the computation, with its defaults.
 ///
-/// Defaults follow transformers (`configuration_deberta_v2.py` and the `getattr` defaults
-/// in `modeling_deberta_v2.py`), not the flagship checkpoint: a field missing from
-/// config.json means what it means to Hugging Face. See ../shared/DEBERTA.md.
+/// Defaults follow transformers (`configuration_deberta_v2.py`, `configuration_deberta.py` and
+/// the `getattr` defaults in the modeling files), not the flagship checkpoints: a field missing
+/// from config.json means what it means to Hugging Face. See ../shared/DEBERTA.md.
+///
+/// A v1 configuration is expressed in the same fields: the v2-only ones (`position_buckets`,
+/// `norm_rel_ebd`, `share_att_key`, `attention_head_size`, the conv layer) keep values that turn
+/// them off, since v1 has none of them and transformers ignores those keys for it.
 public struct DebertaConfig: Equatable, Sendable {
-    /// `model_type`; "deberta-v2" for every checkpoint we compile.
+    /// `model_type`: "deberta-v2" (DeBERTa-v2/v3) or "deberta" (DeBERTa v1).
     public var modelType = "deberta-v2"
     public var vocabSize = 128_100
     public var hiddenSize = 1536
@@ -49,8 +54,13 @@ public struct DebertaConfig: Equatable, Sendable {
     /// `ZeroShotClassificationPipeline.entailment_id`, the first `label2id` entry (in file order;
     /// `id2label` order when absent) whose name starts with "entail" in any case; nil when none.
     public var entailmentId: Int? = nil
+    /// `talking_head` (DeBERTa v1 only): head-mixing projections around the softmax.
+    public var talkingHead = false
 
     public init() {}
+
+    /// The model family, from `model_type`.
+    public var family: DebertaFamily { modelType == "deberta" ? .v1 : .v2 }
 
     /// Number of classifier outputs (1 means a regression head).
     public var numLabels: Int { labels.count }
@@ -74,10 +84,33 @@ public struct DebertaConfig: Equatable, Sendable {
     public var normalizesRelativeEmbeddings: Bool { relativeAttention && normRelEbd.contains("layer_norm") }
     /// Whether a ConvLayer follows the first encoder layer.
     public var hasConv: Bool { convKernelSize > 0 }
-    /// Denominator of the attention scores: sqrt(head_size · (1 + [c2p] + [p2c])).
-    /// transformers counts c2p and p2c even when relative attention is off, and applies
-    /// the scale to every term.
+    /// Denominator of the attention scores: sqrt(head_size · attentionScaleFactor).
+    /// v2 counts c2p and p2c (1 + [c2p] + [p2c]); v1 counts every entry of pos_att_type
+    /// (`1 + len(self.pos_att_type)` in modeling_deberta.py), so an unknown or repeated entry
+    /// changes v1's scale. Both count them even when relative attention is off, and apply the
+    /// scale to every term.
     public var attentionScaleFactor: Int {
-        1 + (posAttType.contains("c2p") ? 1 : 0) + (posAttType.contains("p2c") ? 1 : 0)
+        switch family {
+        case .v1: 1 + posAttType.count
+        case .v2: 1 + (posAttType.contains("c2p") ? 1 : 0) + (posAttType.contains("p2c") ? 1 : 0)
+        }
+    }
+}
+
+/// The two DeBERTa architectures debertac compiles.
+public enum DebertaFamily: String, Sendable {
+    /// `model_type` "deberta": deberta-base/large/xlarge(-mnli); `DebertaForSequenceClassification`.
+    /// Attention reads a head-interleaved `in_proj` with `q_bias` and `v_bias`.
+    case v1
+    /// `model_type` "deberta-v2": deberta-v2-xlarge/xxlarge, all v3 and mdeberta-v3 checkpoints;
+    /// `DebertaV2ForSequenceClassification`.
+    case v2
+
+    /// How `debertac inspect` names the architecture.
+    public var displayName: String {
+        switch self {
+        case .v1: "DeBERTa v1 (DebertaForSequenceClassification)"
+        case .v2: "DeBERTa-v2/v3 (DebertaV2ForSequenceClassification)"
+        }
     }
 }

@@ -1,5 +1,6 @@
-/// The tensors `DebertaV2ForSequenceClassification` has for a configuration, with shapes,
-/// in state-dict order. This is the contract between a config.json and its weights.
+/// The tensors `DebertaV2ForSequenceClassification` (or, for a v1 configuration,
+/// `DebertaForSequenceClassification`) has for a configuration, with shapes, in state-dict
+/// order. This is the contract between a config.json and its weights.
 public enum ExpectedTensors {
     /// A tensor the model needs: its state-dict name and shape.
     public struct Entry: Equatable, Sendable {
@@ -46,12 +47,31 @@ public enum ExpectedTensors {
         for layer in 0..<config.numHiddenLayers {
             let prefix = "deberta.encoder.layer.\(layer)"
             let attention = prefix + ".attention.self"
-            linear(attention + ".query_proj", out: allHead, in: hidden)
-            linear(attention + ".key_proj", out: allHead, in: hidden)
-            linear(attention + ".value_proj", out: allHead, in: hidden)
-            if config.relativeAttention, !config.shareAttKey {
-                if config.posAttType.contains("c2p") { linear(attention + ".pos_key_proj", out: allHead, in: hidden) }
-                if config.posAttType.contains("p2c") { linear(attention + ".pos_query_proj", out: allHead, in: hidden) }
+            switch config.family {
+            case .v2:
+                linear(attention + ".query_proj", out: allHead, in: hidden)
+                linear(attention + ".key_proj", out: allHead, in: hidden)
+                linear(attention + ".value_proj", out: allHead, in: hidden)
+                if config.relativeAttention, !config.shareAttKey {
+                    if config.posAttType.contains("c2p") { linear(attention + ".pos_key_proj", out: allHead, in: hidden) }
+                    if config.posAttType.contains("p2c") { linear(attention + ".pos_query_proj", out: allHead, in: hidden) }
+                }
+            case .v1:
+                // DisentangledSelfAttention (modeling_deberta.py): one bias-free in_proj whose rows
+                // are interleaved per head, q and v biases (k has none), pos_proj for c2p (no
+                // bias) and pos_q_proj for p2c.
+                add(attention + ".q_bias", [allHead])
+                add(attention + ".v_bias", [allHead])
+                linear(attention + ".in_proj", out: 3 * allHead, in: hidden, bias: false)
+                if config.talkingHead {
+                    let heads = config.numAttentionHeads
+                    linear(attention + ".head_logits_proj", out: heads, in: heads, bias: false)
+                    linear(attention + ".head_weights_proj", out: heads, in: heads, bias: false)
+                }
+                if config.relativeAttention {
+                    if config.posAttType.contains("c2p") { linear(attention + ".pos_proj", out: allHead, in: hidden, bias: false) }
+                    if config.posAttType.contains("p2c") { linear(attention + ".pos_q_proj", out: allHead, in: hidden) }
+                }
             }
             linear(prefix + ".attention.output.dense", out: hidden, in: hidden)
             layerNorm(prefix + ".attention.output.LayerNorm", hidden)
@@ -62,7 +82,7 @@ public enum ExpectedTensors {
         if config.relativeAttention {
             add("deberta.encoder.rel_embeddings.weight", [2 * config.attentionSpan, hidden])
         }
-        if config.normRelEbd.contains("layer_norm") {
+        if config.family == .v2, config.normRelEbd.contains("layer_norm") {
             layerNorm("deberta.encoder.LayerNorm", hidden)
         }
         if config.hasConv {

@@ -1,7 +1,13 @@
 import DebertacFrontend
 
 /// Builds the graph of transformers' `DebertaV2ForSequenceClassification` in eval mode
-/// (modeling_deberta_v2.py; notes in ../shared/DEBERTA.md).
+/// (modeling_deberta_v2.py; notes in ../shared/DEBERTA.md), or for a v1 configuration
+/// (`model_type` "deberta") that of `DebertaForSequenceClassification` (modeling_deberta.py).
+///
+/// v1 is mapped onto the same ops: its head-interleaved `in_proj` is split into q, k and v
+/// weights by weights-only `head_rows` ops, k gets a zero bias, and its position projections
+/// are `pos_proj` (no bias) and `pos_q_proj`; everything downstream (passes, fused attention,
+/// precisions, memory plan) is shared.
 ///
 /// Graph inputs are `%input_ids`, `%attention_mask` and, when `type_vocab_size > 0`,
 /// `%token_type_ids`, all `tensor<BxTxi32>`. Weights are `constant`s named after their
@@ -11,8 +17,13 @@ import DebertacFrontend
 ///   (HF `hidden_states[i+1]`);
 /// - `%logits`: the result, `tensor<Bx<num_labels>xf32>`.
 public enum DebertaGraphBuilder {
-    /// Name of the built graph.
+    /// Name of the built graph (of a v2 configuration; v1's is `graphName(for:)`).
     public static let graphName = "deberta_v2"
+
+    /// Name of the graph built for `config`: "deberta_v2", or "deberta" for v1.
+    public static func graphName(for config: DebertaConfig) -> String {
+        config.family == .v1 ? "deberta" : graphName
+    }
 
     /// Builds and verifies the graph for `config`. When `tensorShapes` (checkpoint tensor
     /// names → shapes) is given, every weight the graph reads must be present with the
@@ -54,7 +65,7 @@ private struct Emitter {
     let config: DebertaConfig
     let shapes: [String: [Int]]?
     let dtypes: [String: DType]?
-    var builder = GraphBuilder(name: DebertaGraphBuilder.graphName)
+    var builder: GraphBuilder
     var problems: [GraphBuildError.TensorProblem] = []
     var mask = ValueID(rawValue: 0)
 
@@ -62,6 +73,7 @@ private struct Emitter {
         self.config = config
         self.shapes = shapes
         self.dtypes = dtypes
+        self.builder = GraphBuilder(name: DebertaGraphBuilder.graphName(for: config))
     }
 
     typealias Result = ValueID
@@ -192,29 +204,44 @@ private struct Emitter {
         let n = "layer\(i)"
         let headsAttr: Attributes = ["heads": .int(heads)]
 
-        let q = try linear(h, attention + ".query_proj", out: allHead, in: hidden, "\(n).q")
-        let k = try linear(h, attention + ".key_proj", out: allHead, in: hidden, "\(n).k")
-        let v = try linear(h, attention + ".value_proj", out: allHead, in: hidden, "\(n).v")
+        let (q, k, v) = config.family == .v1
+            ? try emitV1Projections(h, attention, name: n)
+            : (try linear(h, attention + ".query_proj", out: allHead, in: hidden, "\(n).q"),
+               try linear(h, attention + ".key_proj", out: allHead, in: hidden, "\(n).k"),
+               try linear(h, attention + ".value_proj", out: allHead, in: hidden, "\(n).v"))
         var scores = try emit(.attentionScores, [q, k], headsAttr, "\(n).c2c")
         if let relative, config.usesC2P {
-            let projection = config.shareAttKey ? ".key_proj" : ".pos_key_proj"
-            let posKey = try linear(relative.embeddings, attention + projection, out: allHead, in: hidden, "\(n).pos_key")
+            let posKey = config.family == .v1
+                ? try linear(relative.embeddings, attention + ".pos_proj", out: allHead, in: hidden, bias: false, "\(n).pos_key")
+                : try linear(relative.embeddings, attention + (config.shareAttKey ? ".key_proj" : ".pos_key_proj"), out: allHead, in: hidden, "\(n).pos_key")
             let c2p = try emit(.c2pScores, [q, posKey, relative.index], headsAttr, "\(n).c2p")
             scores = try emit(.add, [scores, c2p], "\(n).c2c_c2p")
         }
         if let relative, config.usesP2C {
-            let projection = config.shareAttKey ? ".query_proj" : ".pos_query_proj"
+            let projection = config.family == .v1 ? ".pos_q_proj" : config.shareAttKey ? ".query_proj" : ".pos_query_proj"
             let posQuery = try linear(relative.embeddings, attention + projection, out: allHead, in: hidden, "\(n).pos_query")
             // HF gathers with clamp(−r + span) and transposes; bucket(−r) = −bucket(r), so
             // that is the same idx(i, j) as c2p (see DEBERTA.md).
             let p2c = try emit(.p2cScores, [k, posQuery, relative.index], headsAttr, "\(n).p2c")
             scores = try emit(.add, [scores, p2c], config.usesC2P ? "\(n).c2c_c2p_p2c" : "\(n).c2c_p2c")
         }
-        // HF divides every term by sqrt(head_size · scale_factor), where scale_factor
-        // counts "c2p" and "p2c" in pos_att_type even when relative attention is off.
+        // HF divides every term by sqrt(head_size · scale_factor), where scale_factor counts
+        // "c2p" and "p2c" (v2) or every entry (v1) of pos_att_type, even when relative
+        // attention is off. v1 divides q (and Pq) before the products; the same math.
         let factor = 1.0 / (Double(config.headSize) * Double(config.attentionScaleFactor)).squareRoot()
         scores = try emit(.scale, [scores], ["factor": .float(factor)], "\(n).scores")
-        let probs = try emit(.maskedSoftmax, [scores, mask], "\(n).probs")
+        // v1's talking_head: head_logits_proj mixes the scores across heads before the mask and
+        // softmax, head_weights_proj the probabilities after it (Linear over the head axis).
+        let talking = config.family == .v1 && config.talkingHead
+        if talking {
+            let w = try weight(attention + ".head_logits_proj.weight", [heads, heads])
+            scores = try emit(.mixHeads, [scores, w], "\(n).mixed_scores")
+        }
+        var probs = try emit(.maskedSoftmax, [scores, mask], "\(n).probs")
+        if talking {
+            let w = try weight(attention + ".head_weights_proj.weight", [heads, heads])
+            probs = try emit(.mixHeads, [probs, w], "\(n).mixed_probs")
+        }
         let context = try emit(.attentionContext, [probs, v], headsAttr, "\(n).context")
 
         let dense = try linear(context, p + ".attention.output.dense", out: hidden, in: hidden, "\(n).attention_dense")
@@ -226,6 +253,28 @@ private struct Emitter {
         let down = try linear(activated, p + ".output.dense", out: hidden, in: config.intermediateSize, "\(n).ffn_down")
         let ffnResidual = try emit(.add, [down, attended], "\(n).ffn_residual")
         return try layerNorm(ffnResidual, p + ".output.LayerNorm", outputName)
+    }
+
+    /// DeBERTa v1's q, k, v: `in_proj(h)` split per head into thirds (`transpose_for_scores(qp)
+    /// .chunk(3, dim=-1)`: rows [3d·h, 3d·h + d) of in_proj are head h's query, the next d its
+    /// key, the next d its value), then `q_bias` and `v_bias`. The split is on the weight, by
+    /// weights-only `head_rows` ops that `fold-constants` evaluates, so q, k and v are ordinary
+    /// linears; k's missing bias is a zero vector (`scale(v_bias, 0)`, folded likewise) so that
+    /// `merge-qkv` sees three alike projections.
+    mutating func emitV1Projections(_ h: Result, _ attention: String, name n: String) throws(TypeRuleError) -> (Result, Result, Result) {
+        let hidden = config.hiddenSize, heads = config.numAttentionHeads
+        let allHead = heads * config.headSize
+        let inProj = try weight(attention + ".in_proj.weight", [3 * allHead, hidden])
+        let qBias = try weight(attention + ".q_bias", [allHead])
+        let vBias = try weight(attention + ".v_bias", [allHead])
+        func part(_ index: Int, _ suffix: String) throws(TypeRuleError) -> Result {
+            try emit(.headRows, [inProj], ["heads": .int(heads), "part": .int(index), "parts": .int(3)], "\(n).\(suffix)_weight")
+        }
+        let (wq, wk, wv) = (try part(0, "q"), try part(1, "k"), try part(2, "v"))
+        let kBias = try emit(.scale, [vBias], ["factor": .float(0)], "\(n).k_bias")
+        return (try emit(.linear, [h, wq, qBias], "\(n).q"),
+                try emit(.linear, [h, wk, kBias], "\(n).k"),
+                try emit(.linear, [h, wv, vBias], "\(n).v"))
     }
 
     /// ConvLayer after layer 0: conv over the embedding output (not layer 0's output),

@@ -41,6 +41,8 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
     case conv1d
     /// A static row range.
     case sliceRows = "slice_rows"
+    /// One of the row blocks of a head-interleaved projection (DeBERTa v1's `in_proj`).
+    case headRows = "head_rows"
     /// The [T, T] bucketed relative-position index.
     case relPosIndex = "rel_pos_index"
     /// Per-head q · kᵀ.
@@ -51,6 +53,8 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
     case p2cScores = "p2c_scores"
     /// Softmax over keys with the 2-D padding mask.
     case maskedSoftmax = "masked_softmax"
+    /// Scores or probabilities mixed across heads (DeBERTa v1's talking-head attention).
+    case mixHeads = "mix_heads"
     /// Per-head probabilities · v, heads merged.
     case attentionContext = "attention_context"
     /// Token 0 of every sequence.
@@ -140,6 +144,12 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
                 attributes: [AttributeSpec("count", .int, .positive), AttributeSpec("start", .int, .nonNegative)],
                 rule: TypeRules.sliceRows, summary: "rows start ..< start + count of a static [N, D] tensor",
                 example: "%r = slice_rows(%table) {count = 512, start = 0} : tensor<512x1536xf32>")),
+            (.headRows, OpInfo(.headRows, group: .data, operands: ["x"],
+                attributes: [AttributeSpec("heads", .int, .positive), AttributeSpec("part", .int, .nonNegative),
+                             AttributeSpec("parts", .int, .positive)],
+                rule: TypeRules.headRows,
+                summary: "part `part` of a static [parts · heads · d, K] tensor whose rows are interleaved per head: rows (parts · h + part) · d ..< (parts · h + part + 1) · d of each head h, stacked (DeBERTa v1's in_proj: q, k, v of head 0, then head 1, ...)",
+                example: "%wq = head_rows(%in_proj) {heads = 16, part = 0, parts = 3} : tensor<1024x1024xf32>")),
             (.relPosIndex, OpInfo(.relPosIndex, group: .attention, operands: [],
                 attributes: [AttributeSpec("buckets", .int, .any), AttributeSpec("max_position", .int, .positive),
                              AttributeSpec("span", .int, .positive)],
@@ -162,6 +172,10 @@ public enum OpKind: String, Hashable, Sendable, CaseIterable, CustomStringConver
                 rule: TypeRules.maskedSoftmax,
                 summary: "softmax over j after setting s[b, h, i, j] to −FLT_MAX where mask[b, i] · mask[b, j] = 0",
                 example: "%p = masked_softmax(%s, %attention_mask) : tensor<Bx24xTxTxf32>")),
+            (.mixHeads, OpInfo(.mixHeads, group: .attention, operands: ["s", "weight"],
+                rule: TypeRules.mixHeads,
+                summary: "out[b, g, i, j] = Σ_h weight[g, h] · s[b, h, i, j]: a bias-free Linear over the head axis (DeBERTa v1's talking_head: head_logits_proj before the softmax, head_weights_proj after it)",
+                example: "%m = mix_heads(%s, %w) : tensor<Bx16xTxTxf32>")),
             (.attentionContext, OpInfo(.attentionContext, group: .attention, operands: ["p", "v"], attributes: [heads],
                 rule: TypeRules.attentionContext,
                 summary: "c[b, i, h, :] = Σ_j p[b, h, i, j] · v[b, j, h, :], heads merged back into the last axis",

@@ -159,6 +159,18 @@ enum TypeRules {
         return TensorType([.fixed(count), x.shape[1]], x.element)
     }
 
+    static func headRows(_ input: Input) throws(TypeRuleError) -> TensorType {
+        let x = input.operands[0]
+        try requireRank(x, 2, "x")
+        let heads = input.int("heads"), part = input.int("part"), parts = input.int("parts")
+        guard part < parts else { throw fail("attribute 'part' is \(part), expected less than 'parts' (\(parts))") }
+        let (blocks, overflow) = heads.multipliedReportingOverflow(by: parts)
+        guard !overflow, let rows = x.shape[0].staticSize, rows % blocks == 0 else {
+            throw fail("operand 'x' has type \(x), expected a static row count divisible by heads · parts (\(heads) · \(parts))")
+        }
+        return TensorType([.fixed(rows / parts), x.shape[1]], x.element)
+    }
+
     static func relPosIndex(_ input: Input) throws(TypeRuleError) -> TensorType {
         TensorType([.seq, .seq], .i32)
     }
@@ -201,6 +213,18 @@ enum TypeRules {
         try requireElement(mask, .i32, "mask")
         guard s.shape[2] == s.shape[3], mask.shape == [s.shape[0], s.shape[3]] else {
             throw fail("operand 'mask' has shape \(mask.shapeDescription), expected [\(s.shape[0]), \(s.shape[3])] for scores \(s.shapeDescription)")
+        }
+        return s
+    }
+
+    static func mixHeads(_ input: Input) throws(TypeRuleError) -> TensorType {
+        let (s, weight) = (input.operands[0], input.operands[1])
+        try requireRank(s, 4, "s")
+        try requireElement(s, .f32, "s")
+        try requireRank(weight, 2, "weight")
+        try requireElement(weight, .f32, "weight")
+        guard let heads = s.shape[1].staticSize, weight.staticShape == [heads, heads] else {
+            throw fail("operand 'weight' has type \(weight), expected [H, H] for scores \(s.shapeDescription) with a static H")
         }
         return s
     }

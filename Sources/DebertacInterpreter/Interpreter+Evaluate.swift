@@ -49,6 +49,8 @@ extension Interpreter {
                                       groups: try int("groups", op), padding: try int("padding", op))
             case .sliceRows:
                 return Kernels.rows(x[0], start: try int("start", op), count: try int("count", op))
+            case .headRows:
+                return Kernels.headRows(x[0], heads: try int("heads", op), part: try int("part", op), parts: try int("parts", op))
             case .relPosIndex:
                 return RelativePosition.indexTable(
                     length: try bindings.size(of: .seq, value: name), buckets: try int("buckets", op),
@@ -61,6 +63,8 @@ extension Interpreter {
                 return try Kernels.p2cScores(k: x[0], posQuery: x[1], idx: x[2], heads: try int("heads", op))
             case .maskedSoftmax:
                 return Kernels.maskedSoftmax(x[0], mask: x[1])
+            case .mixHeads:
+                return Kernels.mixHeads(x[0], weight: x[1])
             case .attentionContext:
                 return Kernels.attentionContext(p: x[0], v: x[1], heads: try int("heads", op))
             case .firstToken:

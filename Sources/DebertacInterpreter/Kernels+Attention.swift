@@ -78,6 +78,24 @@ extension Kernels {
     ///
     /// The maximum is subtracted before exponentiating. A row whose entries are all masked
     /// (a padded query) thus becomes uniform, as in torch; only real-token rows matter.
+    /// `mix_heads(s, weight)`: `out[b, g, i, j] = Σ_h weight[g, h] · s[b, h, i, j]` for
+    /// `s [B, H, T, T]` and `weight [H, H]` (torch Linear layout, no bias).
+    static func mixHeads(_ s: HostTensor, weight: HostTensor) -> HostTensor {
+        let batch = s.shape[0], heads = s.shape[1], plane = s.shape[2] * s.shape[3]
+        let x = s.floats, w = weight.floats
+        var out = [Float](repeating: 0, count: x.count)
+        for b in 0..<batch {
+            for g in 0..<heads {
+                let target = (b * heads + g) * plane
+                for h in 0..<heads {
+                    let factor = w[g * heads + h], source = (b * heads + h) * plane
+                    for e in 0..<plane { out[target + e] += factor * x[source + e] }
+                }
+            }
+        }
+        return HostTensor(shape: s.shape, floats: out)
+    }
+
     static func maskedSoftmax(_ s: HostTensor, mask: HostTensor) -> HostTensor {
         let batch = s.shape[0], heads = s.shape[1], length = s.shape[2]
         var values = s.floats

@@ -1,4 +1,4 @@
-/// Indexing and data movement: `gather`, `prefix_rows`, `slice_rows`, `first_token`.
+/// Indexing and data movement: `gather`, `prefix_rows`, `slice_rows`, `head_rows`, `first_token`.
 extension Kernels {
     /// `gather(table, ids)`: `result[..., :] = table[ids[...], :]`, shape `ids.shape + [D]`
     /// for a `[N, D]` table. Throws if an id is outside `[0, N)`.
@@ -26,6 +26,21 @@ extension Kernels {
         case let .f32(values): return HostTensor(shape: [count, width], floats: Array(values[range]))
         case let .i32(values): return HostTensor(shape: [count, width], ints: Array(values[range]))
         }
+    }
+
+    /// `head_rows(x)`: of the `[parts · heads · d, K]` tensor `x`, whose rows hold `parts` blocks
+    /// of `d` rows per head (head 0's blocks, then head 1's, ...), block `part` of every head,
+    /// stacked: `[heads · d, K]`. The type rule guarantees the row count divides.
+    static func headRows(_ x: HostTensor, heads: Int, part: Int, parts: Int) -> HostTensor {
+        let width = x.shape[1], d = x.shape[0] / (heads * parts)
+        let values = x.floats
+        var out: [Float] = []
+        out.reserveCapacity(heads * d * width)
+        for h in 0..<heads {
+            let start = ((parts * h + part) * d) * width
+            out.append(contentsOf: values[start..<(start + d * width)])
+        }
+        return HostTensor(shape: [heads * d, width], floats: out)
     }
 
     /// `first_token(x)`: `x[:, 0, :]` of a `[B, T, D]` tensor (T ≥ 1), the [CLS] position

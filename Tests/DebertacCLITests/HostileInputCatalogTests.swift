@@ -72,6 +72,25 @@ import Testing
         }
     }
 
+    /// Well-formed files whose v1 tensors do not match config.json: `compile` fails like any
+    /// catalogue case; `inspect` prints its table, then lists the problem on stderr, status 1.
+    @Test(arguments: v1Cases)
+    func malformedV1CheckpointsAreRejected(_ hostile: Case) throws {
+        let folder = try Scratch()
+        for (name, bytes) in hostile.files { try Data(bytes).write(to: URL(fileURLWithPath: folder.path + "/" + name)) }
+        let output = folder.path + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+        let compile = try Self.run(["compile", folder.path + "/" + hostile.model, "-o", output + "/model.so"])
+        #expect(compile.exited && compile.status == 1 && compile.stdout.isEmpty, "\(hostile.name): compile \(compile.status)\n\(compile.stderr)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).isEmpty, "\(hostile.name): compile left files")
+        let inspect = try Self.run(["inspect", folder.path + "/" + hostile.model])
+        #expect(inspect.exited && inspect.status == 1 && inspect.stdout.contains("does NOT match"), "\(hostile.name): inspect \(inspect.status)")
+        for fragment in hostile.expected {
+            #expect(compile.stderr.contains(fragment), "\(hostile.name): '\(fragment)' not in \(compile.stderr.prefix(500))")
+            #expect(inspect.stderr.contains(fragment), "\(hostile.name): '\(fragment)' not in \(inspect.stderr.prefix(500))")
+        }
+    }
+
     @Test func catalogueCoversEveryClass() {
         #expect(Self.cases.count >= 80)
         #expect(Set(Self.cases.map(\.name)).count == Self.cases.count, "case names must be unique")
@@ -412,7 +431,7 @@ extension HostileInputCatalogTests {
             config("nested 300 deep", Array((#"{"a": "# + String(repeating: "[", count: 300) + String(repeating: "]", count: 300) + "}").utf8),
                    "nesting deeper than 256"),
             config("with a non-UTF-8 string", Array(#"{"hidden_act": "ge"#.utf8) + [0xFF] + Array(#"lu"}"#.utf8), "not valid UTF-8"),
-            config("of another model type", Array(#"{"model_type": "bert"}"#.utf8), "expected 'deberta-v2'"),
+            config("of another model type", Array(#"{"model_type": "bert"}"#.utf8), "expected 'deberta-v2' (DeBERTa-v2 and v3 checkpoints) or 'deberta'"),
         ] + tooLarge.map { field, members, message in
             config("\(field) too large", Array(("{" + #""model_type": "deberta-v2", "# + members + "}").utf8), "field '\(field)': \(message)")
         } + [
@@ -423,6 +442,37 @@ extension HostileInputCatalogTests {
             Case("shard index that is not JSON",
                  files: ["model.safetensors.index.json": Array(#"{"weight_map": "#.utf8)], model: "model.safetensors.index.json",
                  "invalid JSON"),
+        ]
+    }
+
+    /// DeBERTa v1 checkpoints (models/v1-large-toy) with one attention tensor wrong: the error
+    /// names the tensor and the shape expected (`malformedV1CheckpointsAreRejected`).
+    static var v1Cases: [Case] {
+        let folder = "Tests/Fixtures/models/v1-large-toy/"
+        let config = fixture(folder + "config.json")
+        let weights = fixture(folder + "model.safetensors")
+        /// The fixture with `old` replaced by `new` in its JSON header (the data is unchanged).
+        func edited(_ old: String, _ new: String) -> [UInt8] {
+            let length = weights[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let header = String(decoding: weights[8..<(8 + length)], as: UTF8.self)
+            precondition(header.contains(old), "fixture header lacks \(old)")
+            return safetensorsFile(header: header.replacingOccurrences(of: old, with: new), data: Array(weights[(8 + length)...]))
+        }
+        let attention = "deberta.encoder.layer.0.attention.self."
+        let v1 = { (name: String, weights: [UInt8], expected: String) in
+            Case("v1 checkpoint \(name)", files: ["model.safetensors": weights, "config.json": config], model: "model.safetensors", expected)
+        }
+        let talkingHead = Array(String(decoding: config, as: UTF8.self)
+            .replacingOccurrences(of: #""model_type": "deberta","#, with: #""model_type": "deberta", "talking_head": true,"#).utf8)
+        return [
+            v1("without in_proj", edited(attention + "in_proj.weight", attention + "in_prox.weight"),
+               "tensor '\(attention)in_proj.weight' with shape [96, 32] is missing"),
+            v1("with in_proj transposed", edited(#"in_proj.weight":{"dtype":"F32","shape":[96,32]"#, #"in_proj.weight":{"dtype":"F32","shape":[32,96]"#),
+               "tensor '\(attention)in_proj.weight' has shape [32, 96], expected [96, 32]"),
+            v1("with q_bias of the wrong shape", edited(#"q_bias":{"dtype":"F32","shape":[32]"#, #"q_bias":{"dtype":"F32","shape":[2,16]"#),
+               "tensor '\(attention)q_bias' has shape [2, 16], expected [32]"),
+            Case("v1 config with talking_head but no head projections", files: ["model.safetensors": weights, "config.json": talkingHead],
+                 model: "model.safetensors", "head_logits_proj"),
         ]
     }
 }

@@ -8,7 +8,7 @@ import Testing
     static let models = ((try? FileManager.default.contentsOfDirectory(atPath: CommandRunner.root + "/Tests/Fixtures/models")) ?? []).sorted()
 
     @Test func fixturesArePresent() {
-        #expect(Self.formats.count >= 13 && Self.models.count >= 14)
+        #expect(Self.formats.count >= 13 && Self.models.count >= 24)
     }
 
     @Test(arguments: formats)
@@ -29,11 +29,33 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let json = try JSONParser.parse(Array(result.stdout.utf8))
         #expect(json["validation"]?["valid"] == .bool(true))
-        #expect(json["format"] == .string("safetensors"))
+        // The v1 format fixtures (v1-torch-zip-f16, v1-torch-legacy-f32) are the only non-safetensors models.
+        if !model.contains("torch") { #expect(json["format"] == .string("safetensors")) }
         let tensors = json["tensors"]?.arrayValue ?? []
         let parameters = tensors.compactMap { $0["shape"]?.arrayValue?.compactMap(\.intValue).reduce(1, *) }.reduce(0, +)
         #expect(json["parameters"]?.intValue == parameters)
         #expect(json["config"]?["hidden_size"]?.intValue ?? 0 > 0)
+    }
+
+    @Test("inspect names the architecture, DeBERTa v1 or v2/v3", arguments: [
+        ("v1-large-toy", "DeBERTa v1 (DebertaForSequenceClassification)"),
+        ("xxlarge-toy", "DeBERTa-v2/v3 (DebertaV2ForSequenceClassification)"),
+    ])
+    func namesTheArchitecture(model: String, architecture: String) throws {
+        let result = try CommandRunner.run(["inspect", "Tests/Fixtures/models/" + model])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("family      \(architecture)"))
+        let json = try JSONParser.parse(Array(try CommandRunner.run(["inspect", "--json", "Tests/Fixtures/models/" + model]).stdout.utf8))
+        #expect(json["config"]?["architecture"] == .string(architecture))
+    }
+
+    @Test func v1FixturesValidateInEveryFormat() throws {
+        for model in ["v1-torch-zip-f16", "v1-torch-legacy-f32", "v1-safetensors-f16"] {
+            let result = try CommandRunner.run(["inspect", "Tests/Fixtures/models/" + model])
+            #expect(result.status == 0, "\(model): \(result.stderr)")
+            #expect(result.stdout.contains("tensor set: matches config.json"))
+            #expect(result.stdout.contains("in_proj.weight"))
+        }
     }
 
     @Test func quickStartExample() throws {

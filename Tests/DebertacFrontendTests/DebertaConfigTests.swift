@@ -19,6 +19,38 @@ import Testing
         #expect(config.headSize == 64 && config.effectiveEmbeddingSize == 1536)
     }
 
+    @Test func v1MissingFieldsTakeDebertaConfigDefaults() throws {
+        let config = try parse(#"{"model_type": "deberta"}"#)
+        #expect(config.family == .v1)
+        #expect(config.vocabSize == 50_265 && config.hiddenSize == 768 && config.numHiddenLayers == 12)
+        #expect(config.numAttentionHeads == 12 && config.intermediateSize == 3072 && config.headSize == 64)
+        #expect(config.relativeAttention == false && config.positionBiasedInput == true && config.talkingHead == false)
+        #expect(config.effectiveMaxRelativePositions == 512 && config.attentionSpan == 512 && config.posAttType == [])
+        #expect(config.poolerHiddenAct == "gelu" && config.layerNormEps == 1e-7 && config.typeVocabSize == 0)
+    }
+
+    @Test func v1IgnoresV2OnlyKeysAndCountsEveryPosAttTypeEntry() throws {
+        let config = try parse("""
+            {"model_type": "deberta", "hidden_size": 32, "num_attention_heads": 4, "attention_head_size": 16,
+             "relative_attention": true, "position_buckets": 8, "norm_rel_ebd": "layer_norm", "share_att_key": true,
+             "conv_kernel_size": 3, "pos_att_type": "c2p|p2c|p2p", "max_relative_positions": 4, "talking_head": true}
+            """)
+        #expect(config.headSize == 8 && config.positionBuckets == -1 && config.attentionSpan == 4)
+        #expect(!config.normalizesRelativeEmbeddings && !config.shareAttKey && !config.hasConv)
+        #expect(config.attentionScaleFactor == 4 && config.talkingHead)  // 1 + len(pos_att_type)
+        let names = ExpectedTensors.entries(for: config).map(\.name)
+        #expect(names.contains("deberta.encoder.layer.0.attention.self.in_proj.weight"))
+        #expect(names.contains("deberta.encoder.layer.0.attention.self.head_logits_proj.weight"))
+        #expect(names.contains("deberta.encoder.layer.0.attention.self.head_weights_proj.weight"))
+        #expect(!names.contains { $0.contains("query_proj") || $0.hasSuffix("encoder.LayerNorm.weight") })
+    }
+
+    @Test func v1FromArchitecturesWithoutModelType() throws {
+        #expect(try parse(#"{"architectures": ["DebertaForSequenceClassification"]}"#).family == .v1)
+        #expect(try parse(#"{"architectures": ["DebertaV2ForSequenceClassification"]}"#).family == .v2)
+        #expect(try parse(#"{}"#).family == .v2)
+    }
+
     @Test func flagshipConfig() throws {
         let config = try parse("""
             {"model_type": "deberta-v2", "hidden_size": 1536, "num_hidden_layers": 48, "num_attention_heads": 24,

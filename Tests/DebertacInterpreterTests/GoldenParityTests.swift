@@ -32,9 +32,9 @@ import Testing
         #expect(golden.batches.map(\.name) == InterpreterFixtures.batchNames)
     }
 
-    @Test("all 14 fixture variants are present")
+    @Test("all 24 fixture variants are present (14 v2, 10 v1)")
     func variantCount() {
-        #expect(InterpreterFixtures.modelVariants.count == 14)
+        #expect(InterpreterFixtures.modelVariants.count == 24)
     }
 
     /// Runs the checkpoint's graph on the batch and compares logits and hidden states.

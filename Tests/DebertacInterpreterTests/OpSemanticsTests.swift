@@ -214,6 +214,58 @@ import Testing
         #expect(outputs[3] == HostTensor(shape: [2, 2], floats: [40, 41, 10, 11]))
     }
 
+    @Test("head_rows picks one block of every head's rows")
+    func headRows() throws {
+        // 2 heads × 3 parts × d = 2 rows of width 1: rows 0..11 hold q0 q0 k0 k0 v0 v0 q1 q1 k1 k1 v1 v1.
+        let table = HostTensor(shape: [12, 1], floats: (0..<12).map(Float.init))
+        let ir = """
+            graph @g() -> (tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>) {
+              %t = constant @t : tensor<12x1xf32>
+              %q = head_rows(%t) {heads = 2, part = 0, parts = 3} : tensor<4x1xf32>
+              %k = head_rows(%t) {heads = 2, part = 1, parts = 3} : tensor<4x1xf32>
+              %v = head_rows(%t) {heads = 2, part = 2, parts = 3} : tensor<4x1xf32>
+              return %q, %k, %v
+            }
+            """
+        let outputs = try Interpreter(graph: try Graph.parse(ir), constants: ConstantTable(["t": table])).run(inputs: [:])
+        #expect(outputs[0] == HostTensor(shape: [4, 1], floats: [0, 1, 6, 7]))
+        #expect(outputs[1] == HostTensor(shape: [4, 1], floats: [2, 3, 8, 9]))
+        #expect(outputs[2] == HostTensor(shape: [4, 1], floats: [4, 5, 10, 11]))
+        // A row count that does not split into heads · parts blocks is a type error.
+        #expect(throws: (any Error).self) {
+            try Graph.parse("""
+                graph @g() -> (tensor<3x1xf32>) {
+                  %t = constant @t : tensor<10x1xf32>
+                  %q = head_rows(%t) {heads = 2, part = 0, parts = 3} : tensor<3x1xf32>
+                  return %q
+                }
+                """).verify()
+        }
+    }
+
+    @Test("mix_heads is a bias-free Linear over the head axis")
+    func mixHeads() throws {
+        let (batch, heads, length) = (2, 3, 4)
+        let s = Self.random(batch * heads * length * length, seed: 31), w = Self.random(heads * heads, seed: 32)
+        let ir = """
+            graph @g(%s: tensor<Bx3xTxTxf32>) -> (tensor<Bx3xTxTxf32>) {
+              %w = constant @w : tensor<3x3xf32>
+              %m = mix_heads(%s, %w) : tensor<Bx3xTxTxf32>
+              return %m
+            }
+            """
+        let outputs = try Interpreter(graph: try Graph.parse(ir), constants: ConstantTable(["w": HostTensor(shape: [3, 3], floats: w)]))
+            .run(inputs: ["s": HostTensor(shape: [batch, heads, length, length], floats: s)])
+        var expected = [Double](repeating: 0, count: s.count)
+        let plane = length * length
+        for b in 0..<batch { for g in 0..<heads { for e in 0..<plane {
+            var sum = 0.0
+            for h in 0..<heads { sum += Double(w[g * heads + h]) * Double(s[(b * heads + h) * plane + e]) }
+            expected[(b * heads + g) * plane + e] = sum
+        } } }
+        Self.expectClose(outputs[0].floats, expected)
+    }
+
     // MARK: - Attention
 
     @Test("attention ops against their index formulas")
@@ -291,7 +343,7 @@ import Testing
     /// The ops the hand-written graphs of this suite use.
     static let coveredHere: Set<OpKind> = Set(activationReferences.map(\.0)).union([
         .constant, .add, .mul, .scale, .maskRows, .linear, .conv1d, .layerNorm, .gather, .prefixRows, .sliceRows,
-        .firstToken, .relPosIndex, .attentionScores, .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext,
+        .headRows, .mixHeads, .firstToken, .relPosIndex, .attentionScores, .c2pScores, .p2cScores, .maskedSoftmax, .attentionContext,
     ]).union(FusedOpSemanticsTests.covered)  // ops created by passes: FusedOpSemanticsTests.swift
 
     @Test("every op in the op table has a semantics test here")
