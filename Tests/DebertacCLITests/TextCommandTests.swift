@@ -91,6 +91,41 @@ import Testing
         }
     }
 
+    @Test("a DeBERTa v1 checkpoint with its byte-level BPE tokenizer: ids and logits as transformers gives them, folder and .so")
+    func runBytePairModel() throws {
+        let fixture = "Tests/Fixtures/text/v1-bpe"   // scripts/make_v1_text_fixture.py
+        let output = NSTemporaryDirectory() + "debertac-cli-v1-bpe-\(ProcessInfo.processInfo.processIdentifier).so"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let compile = try CommandRunner.run(["compile", fixture, "-o", output, "--quiet"])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let golden = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: CommandRunner.root + "/" + fixture + "/golden.json"))))
+        let cases = golden["cases"]?.arrayValue ?? []
+        #expect(cases.count == 4)
+        let request = #"{"text": \#(JSONValue.array(cases.map { $0["text"]! }).serialized()), "#
+            + #""text_pair": \#(JSONValue.array(cases.map { $0["text_pair"]! }).serialized())}"#
+        let ids = try CommandRunner.run(["tokenize", output, "--input", "-"], stdin: request)
+        #expect(ids.status == 0, "\(ids.stderr)")
+        let rows = try JSONParser.parse(Array(ids.stdout.utf8))
+        for (i, c) in cases.enumerated() {
+            let row = (rows["input_ids"]?.arrayValue?[i].arrayValue ?? []).compactMap(\.intValue)
+            let mask = (rows["attention_mask"]?.arrayValue?[i].arrayValue ?? []).compactMap(\.intValue)
+            #expect(zip(row, mask).filter { $0.1 == 1 }.map(\.0) == (c["input_ids"]?.arrayValue ?? []).compactMap(\.intValue))
+        }
+        // Logits within 1e-4 (interpreter) and 2e-4 (.so) of transformers' fp32 ones, relative to 1 + |logit|.
+        for (path, tolerance) in [(fixture, 1e-4), (output, 2e-4)] {
+            let run = try CommandRunner.run(["run", path, "--input", "-"], stdin: request)
+            #expect(run.status == 0, "\(run.stderr)")
+            let logits = try JSONParser.parse(Array(run.stdout.utf8))["logits"]?.arrayValue ?? []
+            #expect(logits.count == cases.count)
+            for (row, c) in zip(logits, cases) {
+                for (u, v) in zip(row.arrayValue ?? [], c["logits"]?.arrayValue ?? []) {
+                    let (a, b) = (u.doubleValue ?? .nan, v.doubleValue ?? .nan)
+                    #expect(abs(a - b) <= tolerance * (1 + abs(b)), "\(path): \(a) vs \(b)")
+                }
+            }
+        }
+    }
+
     @Test("run with text: the checkpoint (interpreter) and its .so agree")
     func runText() throws {
         let folder = try CommandRunner.run(["run", Self.example, "--input", "-"], stdin: Self.request)
