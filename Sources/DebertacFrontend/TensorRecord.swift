@@ -105,6 +105,15 @@ public struct TensorRecord: Sendable {
         }
     }
 
+    /// Drops the process's pages of the tensor's bytes (`MappedFile.releasePages`): after a
+    /// conversion that reads them once, they need not stay resident.
+    public func releasePages() {
+        guard elementCount > 0 else { return }
+        var last = 0
+        for (dim, stride) in zip(shape, strides) { last += (dim - 1) * stride }
+        file.releasePages(offset: byteOffset, count: (last + 1) * dtype.size)
+    }
+
     /// The tensor converted to fp32, row-major.
     public func floats() throws -> [Float] {
         try [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in

@@ -13,7 +13,8 @@ public protocol ConstantProvider {
 }
 
 /// The constants of a loaded checkpoint: each tensor converted to fp32 on first use
-/// (`TensorRecord.floats()`, exact for F16/BF16) and, if `caching`, kept for later runs.
+/// (`TensorRecord.floats()`, exact for F16/BF16) and, if `caching`, kept for later runs;
+/// without caching, the tensor's mapped pages are dropped after conversion (`releasePages`).
 public final class CheckpointConstants: ConstantProvider {
     /// The checkpoint whose tensors are served.
     public let checkpoint: Checkpoint
@@ -36,6 +37,9 @@ public final class CheckpointConstants: ConstantProvider {
         let tensor: HostTensor
         do {
             tensor = HostTensor(shape: record.shape, floats: try record.floats())
+            // Without a cache the caller streams tensors (the backend writing the payload):
+            // the mapped bytes, read once, need not stay in the resident set.
+            if !caching { record.releasePages() }
         } catch {
             throw InterpreterError.constantUnavailable(name: name, message: "\(error)")
         }
