@@ -6,8 +6,8 @@
 #   scripts/large_model_check.sh [WORKDIR]          # default /tmp/debertac-large; needs ~20 GB free
 #
 # Makes the checkpoint (scripts/make_large_checkpoint.py, needs torch + transformers), builds debertac in
-# release mode (or uses $DEBERTAC, a built binary), compiles the checkpoint with weights embedded at each
-# of $PRECISIONS (default "fp32 bf16 int8") and with --external-weights at fp32, each under
+# release mode (or uses $DEBERTAC, a built binary; $LARGE_CHECKPOINT names a checkpoint folder made earlier), compiles the checkpoint with weights embedded at each
+# of fp32, bf16, int8 and with --external-weights at fp32 ($RUNS: a subset of "fp32 bf16 int8 external"), each under
 # /usr/bin/time -v, then loads each .so with dlopen and classifies a 128-token pair. Prints per compile:
 # wall time; the peak RSS of the largest process of the compile (/usr/bin/time reports the maximum over
 # the compiler and its children, which run one at a time while it waits: in practice the compiler's);
@@ -22,7 +22,12 @@ mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 echo "== checkpoint" >&2
-python3 scripts/make_large_checkpoint.py "$work/model"
+if [ -n "${LARGE_CHECKPOINT:-}" ]; then
+    model="$LARGE_CHECKPOINT"     # one made earlier by make_large_checkpoint.py (kept)
+else
+    model="$work/model"
+    python3 scripts/make_large_checkpoint.py "$model"
+fi
 if [ -n "${DEBERTAC:-}" ]; then
     debertac="$DEBERTAC"
 else
@@ -75,7 +80,7 @@ int main(int argc, char **argv) {
 EOF
 cc -O2 -I include "$work/bench.c" -o "$work/bench" -ldl
 
-for run in ${PRECISIONS:-fp32 bf16 int8} external; do
+for run in ${RUNS:-fp32 bf16 int8 external}; do
     precision="$run"
     flags=()
     [ "$run" = external ] && { precision=fp32; flags=(--external-weights); }
@@ -83,13 +88,13 @@ for run in ${PRECISIONS:-fp32 bf16 int8} external; do
     echo "== compile ($run: --precision $precision ${flags[*]})"
     export TOOL_RSS_LOG="$work/tools.txt"
     rm -f "$TOOL_RSS_LOG"
-    if ! CC="$work/cc" /usr/bin/time -v "$debertac" compile "$work/model" -o "$work/$run/nli.so" \
+    if ! CC="$work/cc" /usr/bin/time -v "$debertac" compile "$model" -o "$work/$run/nli.so" \
             --precision "$precision" "${flags[@]}" 2> "$work/time.txt"; then
         cat "$work/time.txt" >&2
         exit 1
     fi
     grep "^debertac:" "$work/time.txt" | tail -3
-    grep -E "Elapsed|Maximum resident" "$work/time.txt"
+    grep -E "Elapsed|Maximum resident|User time|System time" "$work/time.txt"
     echo "  tools of cc (peak RSS, time; the largest of each name):"
     sort -rn "$TOOL_RSS_LOG" | awk '!seen[$5]++ { printf "    %-10s %8.1f MB %7.2f s\n", $5, $1 / 1024, $3 }'
     ls -l "$work/$run"
