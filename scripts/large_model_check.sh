@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The opt-in heavy check of the backend on a 1.5B-parameter model of the deberta-v2-xxlarge-mnli shape
-# (6.6 GB of fp32 weights, past the 2 GB reach of 32-bit relocations):
+# (fp16 pytorch_model.bin as on the Hub, 3 GB; 6.6 GB of fp32 weights, past the 2 GB reach of 32-bit
+# relocations):
 #
-#   scripts/large_model_check.sh [WORKDIR]          # default /tmp/debertac-large; needs ~20 GB free, ~6 minutes
+#   scripts/large_model_check.sh [WORKDIR]          # default /tmp/debertac-large; needs ~20 GB free
 #
 # Makes the checkpoint (scripts/make_large_checkpoint.py, needs torch + transformers), builds debertac in
-# release mode, compiles the checkpoint with weights embedded and with --external-weights under
-# /usr/bin/time -v, then loads each .so with dlopen and classifies a 128-token pair, printing compile time,
-# peak compile RSS, .so size, dlopen / open time and latency. Deletes everything it made at the end.
+# release mode (or uses $DEBERTAC, a built binary; $LARGE_CHECKPOINT names a checkpoint folder made earlier), compiles the checkpoint with weights embedded at each
+# of fp32, bf16, int8 and with --external-weights at fp32 ($RUNS: a subset of "fp32 bf16 int8 external"), each under
+# /usr/bin/time -v, then loads each .so with dlopen and classifies a 128-token pair. Prints per compile:
+# wall time; the peak RSS of the largest process of the compile (/usr/bin/time reports the maximum over
+# the compiler and its children, which run one at a time while it waits: in practice the compiler's);
+# the peak RSS and time of every tool the C compiler ran (cc1, as, collect2 and its ld, through
+# `cc -wrapper`); then the .so size, dlopen / open time and latency. Deletes everything it made at the
+# end. On a shared machine run it under `nice -n 19` (its times are then upper bounds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -16,10 +22,27 @@ mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 echo "== checkpoint" >&2
-python3 scripts/make_large_checkpoint.py "$work/model"
-scratch="${DEBERTAC_SCRATCH_PATH:-.build}"   # another SwiftPM scratch path avoids a shared build lock
-swift build -c release --scratch-path "$scratch" --product debertac --quiet
-debertac="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/debertac"
+if [ -n "${LARGE_CHECKPOINT:-}" ]; then
+    model="$LARGE_CHECKPOINT"     # one made earlier by make_large_checkpoint.py (kept)
+else
+    model="$work/model"
+    python3 scripts/make_large_checkpoint.py "$model"
+fi
+if [ -n "${DEBERTAC:-}" ]; then
+    debertac="$DEBERTAC"
+else
+    scratch="${DEBERTAC_SCRATCH_PATH:-.build}"   # another SwiftPM scratch path avoids a shared build lock
+    swift build -c release --scratch-path "$scratch" --product debertac --quiet
+    debertac="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/debertac"
+fi
+
+# Every tool the C compiler runs, under /usr/bin/time: one line each in $TOOL_RSS_LOG.
+cat > "$work/tool-rss.sh" <<'EOF'
+#!/bin/sh
+exec /usr/bin/time -a -o "$TOOL_RSS_LOG" -f "%M KB %e s $(basename "$1")" "$@"
+EOF
+printf '#!/bin/sh\nexec %s -wrapper "%s" "$@"\n' "${CC:-cc}" "$work/tool-rss.sh" > "$work/cc"
+chmod +x "$work/tool-rss.sh" "$work/cc"
 
 cat > "$work/bench.c" <<'EOF'
 #include <dlfcn.h>
@@ -57,18 +80,25 @@ int main(int argc, char **argv) {
 EOF
 cc -O2 -I include "$work/bench.c" -o "$work/bench" -ldl
 
-for mode in embedded external; do
+for run in ${RUNS:-fp32 bf16 int8 external}; do
+    precision="$run"
     flags=()
-    [ "$mode" = external ] && flags=(--external-weights)
-    mkdir -p "$work/$mode"
-    echo "== compile ($mode)" >&2
-    if ! /usr/bin/time -v "$debertac" compile "$work/model" -o "$work/$mode/nli.so" --quiet "${flags[@]}" 2> "$work/time.txt"; then
+    [ "$run" = external ] && { precision=fp32; flags=(--external-weights); }
+    mkdir -p "$work/$run"
+    echo "== compile ($run: --precision $precision ${flags[*]})"
+    export TOOL_RSS_LOG="$work/tools.txt"
+    rm -f "$TOOL_RSS_LOG"
+    if ! CC="$work/cc" /usr/bin/time -v "$debertac" compile "$model" -o "$work/$run/nli.so" \
+            --precision "$precision" "${flags[@]}" 2> "$work/time.txt"; then
         cat "$work/time.txt" >&2
         exit 1
     fi
-    grep -E "Elapsed|Maximum resident" "$work/time.txt"
-    ls -l "$work/$mode"
+    grep "^debertac:" "$work/time.txt" | tail -3
+    grep -E "Elapsed|Maximum resident|User time|System time" "$work/time.txt"
+    echo "  tools of cc (peak RSS, time; the largest of each name):"
+    sort -rn "$TOOL_RSS_LOG" | awk '!seen[$5]++ { printf "    %-10s %8.1f MB %7.2f s\n", $5, $1 / 1024, $3 }'
+    ls -l "$work/$run"
     sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true   # cold page cache when root
-    "$work/bench" "$work/$mode/nli.so"
-    rm -rf "$work/$mode"
+    "$work/bench" "$work/$run/nli.so"
+    rm -rf "$work/$run"
 done

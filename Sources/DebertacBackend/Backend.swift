@@ -64,9 +64,13 @@ public struct CompileReport: Sendable {
 /// 2. `ModuleEmitter`: one LLVM module with a kernel per scheduled op and `debertac__forward`;
 ///    kernels register the weights they read in a `WeightsLayout`;
 /// 3. `TargetMachine`: LLVM's O3 pipeline for the target CPU, then an object file (PIC);
-/// 4. the weights payload, written once, streamed tensor by tensor, with its XXH64 digest;
-/// 5. `cc -shared`: the object, the C runtime, the generated descriptor `model.c` and the
-///    embedded payload (`weights.s`, `.incbin` in a large section) linked with OpenBLAS.
+/// 4. the weights image (`WeightsFileHeader`, then the payload), written once beside the output,
+///    streamed tensor by tensor from the mapped checkpoint, with its XXH64 digest;
+/// 5. `cc -shared`: the object, the C runtime and the generated descriptor `model.c` linked
+///    with OpenBLAS (small: no weights pass through the assembler or the linker);
+/// 6. embedded weights: the image appended to the linked .so as the section `.debertac_weights`
+///    (`ElfWeightsSection`), copied in the kernel; with `--external-weights` it is renamed to
+///    `<output>.weights` instead.
 /// Outputs are written under temporary names and renamed at the end: a failed compile leaves
 /// nothing behind.
 public enum Backend {
@@ -126,14 +130,15 @@ public enum Backend {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let weightsOutput = output + ".weights"
-        let weightsTemporary = options.externalWeights ? weightsOutput + ".tmp.\(getpid())" : directory.file("weights.bin")
+        // The weights image (header + payload) is written beside the output in both modes: it
+        // becomes `<output>.weights` with --external-weights, else the .so's weights section.
+        let weightsTemporary = weightsOutput + ".tmp.\(getpid())"
         do throws(BackendError) {
             let objectPath = directory.file("kernels.o")
             say("emitting object")
             try machine.emit(code, to: objectPath, .object)
 
-            let digest = try writeWeights(weights, constants: store, to: weightsTemporary,
-                                          header: options.externalWeights, say: say)   // 4. payload
+            let digest = try writeWeights(weights, constants: store, to: weightsTemporary, say: say)   // 4. payload
             report.weightsDigest = digest
 
             say("linking")                                                              // 5. cc -shared
@@ -148,23 +153,24 @@ public enum Backend {
             try writeFile(directory.file("exports.map"), ModelDescriptor.exports)
             var inputs = runtimeSources.map(\.name).filter { $0.hasSuffix(".c") }.map(directory.file)
                 + [directory.file("model.c"), objectPath]
-            if !options.externalWeights {
-                try writeFile(directory.file("weights.s"), ModelDescriptor.assembly(payloadPath: weightsTemporary, size: weights.size))
-                inputs.append(directory.file("weights.s"))
-            }
             if let blob = options.tokenizer, !blob.isEmpty {
                 try writeFile(directory.file("tokenizer.bin"), bytes: blob)
                 try writeFile(directory.file("tokenizer.s"),
                               ModelDescriptor.tokenizerAssembly(blobPath: directory.file("tokenizer.bin"), size: blob.count))
                 inputs.append(directory.file("tokenizer.s"))
             }
+            let linked = options.externalWeights ? temporary : directory.file("code.so")
             try Toolchain.run([Toolchain.compiler, "-shared", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden",
                                "-DDEBERTAC_RUNTIME_BUILD",
                                "-I", directory.path] + Toolchain.openBLAS.cflags + inputs
-                              + ["-o", temporary, "-Wl,--version-script=" + directory.file("exports.map"),
+                              + ["-o", linked, "-Wl,--version-script=" + directory.file("exports.map"),
                                  "-Wl,-z,noexecstack", "-Wl,--no-undefined"]
                               + Toolchain.openBLAS.libs + ["-lm", "-lpthread", "-ldl"])
-            if !options.externalWeights { removeFile(weightsTemporary) }
+            if !options.externalWeights {                                               // 6. the weights section
+                say("embedding weights: \(byteText(weights.size)) as section \(ElfWeightsSection.name)")
+                try ElfWeightsSection.append(image: weightsTemporary, to: linked, output: temporary)
+                removeFile(weightsTemporary)
+            }
 
             // Outputs: the header beside the .so, the weights, then the .so itself.
             let headerPath = directoryName(output) + "/debertac.h"
@@ -185,7 +191,7 @@ public enum Backend {
             report.outputs.append(headerPath)
         } catch {
             removeFile(temporary)
-            if options.externalWeights { removeFile(weightsTemporary) }
+            removeFile(weightsTemporary)
             throw error
         }
         return report
@@ -216,11 +222,12 @@ public enum Backend {
         ("tokenizer_byte_level_table.c", PackageResources.tokenizer_byte_level_table_c),
     ]
 
-    /// Writes the payload (after a header when external) and returns its digest.
+    /// Writes the weights image (the header, zeros up to its payload offset, the payload) and
+    /// returns the payload's digest.
     private static func writeWeights(_ layout: WeightsLayout, constants: any ConstantProvider, to path: String,
-                                     header: Bool, say: (String) -> Void) throws(BackendError) -> UInt64 {
+                                     say: (String) -> Void) throws(BackendError) -> UInt64 {
         let writer = try BinaryFileWriter(path: path)
-        if header { try writer.write([UInt8](repeating: 0, count: WeightsFileHeader.payloadOffset)) }
+        try writer.write([UInt8](repeating: 0, count: WeightsFileHeader.payloadOffset))
         let total = layout.size
         var reported = 0
         say("writing weights: 0 of \(byteText(total))")
@@ -231,7 +238,7 @@ public enum Backend {
             }
         }
         try writer.close()
-        if header { try WeightsFileHeader(payloadSize: total, digest: digest).write(into: path) }
+        try WeightsFileHeader(payloadSize: total, digest: digest).write(into: path)
         return digest
     }
 

@@ -42,6 +42,39 @@ final class BinaryFileWriter {
         return padding
     }
 
+    /// Appends `count` bytes of the file at `source`, copied in the kernel (`sendfile`, which
+    /// copies between regular files since Linux 2.6.33) where it can, else through a bounded buffer: gigabytes never pass through this process.
+    func copy(from source: String, count: Int) throws(BackendError) {
+        try flush()
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw .io(path: source, message: errnoText()) }
+        defer { Glibc.close(input) }
+        var done = 0
+        var inKernel = true
+        var chunk = [UInt8]()
+        while done < count {
+            if inKernel {
+                let n = sendfile(fd, input, nil, min(count - done, 1 << 30))
+                if n > 0 { done += n; continue }
+                if n == 0 { throw .io(path: source, message: "the file ended after \(done) of \(count) bytes") }
+                if errno == EINTR { continue }
+                guard errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP else {
+                    throw .io(path: path, message: errnoText())
+                }
+                inKernel = false
+                chunk = [UInt8](repeating: 0, count: capacity)
+                lseek(input, off_t(done), SEEK_SET)
+            }
+            let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, count - done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw .io(path: source, message: errnoText()) }
+            if n == 0 { throw .io(path: source, message: "the file ended after \(done) of \(count) bytes") }
+            try withBytes(of: chunk) { (raw) throws(BackendError) in try writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<n])) }
+            done += n
+        }
+        position += count
+    }
+
     func flush() throws(BackendError) {
         guard !buffer.isEmpty else { return }
         let pending = buffer
@@ -112,6 +145,22 @@ func writeFile(_ path: String, bytes: [UInt8]) throws(BackendError) {
     let writer = try BinaryFileWriter(path: path)
     try writer.write(bytes)
     try writer.close()
+}
+
+/// The whole (small) file at `path`.
+func readWholeFile(_ path: String) throws(BackendError) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(path: path, message: errnoText()) }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { throw .io(path: path, message: errnoText()) }
+        if n == 0 { return out }
+        out += chunk[0..<n]
+    }
 }
 
 /// Moves `from` over `to` atomically (same file system), so readers never see a partial output.

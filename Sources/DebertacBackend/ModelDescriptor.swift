@@ -1,7 +1,8 @@
 import DebertacFrontend
 
 /// The generated C sources that describe one model to the runtime: `model.c` (the
-/// `debertac_model_desc` of debertac_runtime.h) and `weights.s` (the embedded payload).
+/// `debertac_model_desc` of debertac_runtime.h) and `tokenizer.s` (the embedded tokenizer blob).
+/// Embedded weights are not here: they are appended to the linked .so (`ElfWeightsSection`).
 struct ModelDescriptor {
     let config: DebertaConfig
     let plan: ExecutionPlan
@@ -32,9 +33,6 @@ struct ModelDescriptor {
         }
         if plan.buffers.isEmpty { s += "    {0, 0, 0, 0, 0},\n" }
         s += "};\n\n"
-        if embedded {
-            s += "extern const unsigned char debertac__weights[] DEBERTAC_HIDDEN;  /* weights.s */\n\n"
-        }
         let entailment = config.entailmentId.map(String.init) ?? "-1"
         let tokenizer = tokenizerSize > 0 ? "debertac__tokenizer" : "0"  /* tokenizer.s */
         s += """
@@ -48,7 +46,7 @@ struct ModelDescriptor {
                 .info_json = \(Self.cString(info)),
                 .weights_size = \(weightsSize)ULL,
                 .weights_digest = 0x\(String(digest, radix: 16))ULL,
-                .embedded_weights = \(embedded ? "debertac__weights" : "0"),
+                .embedded_weights = \(embedded ? 1 : 0),
                 .num_buffers = \(plan.buffers.count),
                 .buffers = buffers,
                 .workspace_t2 = \(workspace.perSquaredLength),
@@ -63,16 +61,6 @@ struct ModelDescriptor {
 
             """
         return s
-    }
-
-    /// `weights.s`: the payload file included verbatim in a large read-only section
-    /// (`SHF_X86_64_LARGE`, flag `l`), which linkers place after all other sections, so code
-    /// and data stay within ±2 GB of each other however big the payload is. The runtime
-    /// reaches it through an absolute 64-bit address in the descriptor (an `R_X86_64_RELATIVE`
-    /// relocation), never through a 32-bit PC-relative one.
-    static func assembly(payloadPath: String, size: Int) -> String {
-        embedding(payloadPath, size: size, as: "debertac__weights", what: "the weights payload",
-                  section: #".lrodata.debertac,"al",@progbits"#, alignment: 12)
     }
 
     /// `tokenizer.s`: the tokenizer blob (docs/tokenizer.md), 8-byte aligned in read-only data

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// The system tools the backend drives: the C compiler (`$CC`, else `cc`), which also
-/// assembles `weights.s` and links the shared object with the system linker.
+/// assembles `tokenizer.s` and links the shared object with the system linker.
 enum Toolchain {
     /// The C compiler command.
     static var compiler: String {

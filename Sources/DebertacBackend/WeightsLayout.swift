@@ -1,4 +1,5 @@
 import DebertacInterpreter
+import DebertacFrontend
 
 /// The weights payload of a compiled model: every tensor the kernels read, as fp32 (or i32
 /// tables; packed matrices that fp16 or bf16 holds exactly in 2 bytes), in the layout each
@@ -54,6 +55,15 @@ final class WeightsLayout {
             switch self {
             case .tensor, .concat, .roundedToBF16: true
             default: false
+            }
+        }
+
+        /// The constants a `.tensor` or `.concat` source is made of, unchanged; nil for others.
+        var tensorNames: [String]? {
+            switch self {
+            case let .tensor(name): [name]
+            case let .concat(names): names
+            default: nil
             }
         }
 
@@ -140,13 +150,20 @@ final class WeightsLayout {
         let start = writer.position
         for entry in entries {
             let padding = [UInt8](repeating: 0, count: (Self.alignment - entry.bytes % Self.alignment) % Self.alignment)
+            // `withData` hands over the entry's bytes in one piece, or in chunks when it streams.
+            var received = 0
             try withData(of: entry.source, constants: constants) { (raw) throws(BackendError) in
-                guard raw.count == entry.bytes else {
+                received += raw.count
+                guard received <= entry.bytes else {
                     let size = entry.source.elementBytes
-                    throw .constantUnavailable(name: "\(entry.source)", message: "has \(raw.count / size) elements, expected \(entry.bytes / size)")
+                    throw .constantUnavailable(name: "\(entry.source)", message: "has more than the \(entry.bytes / size) elements expected")
                 }
                 digest.update(raw)
                 try writer.write(raw)
+            }
+            guard received == entry.bytes else {
+                let size = entry.source.elementBytes
+                throw .constantUnavailable(name: "\(entry.source)", message: "has \(received / size) elements, expected \(entry.bytes / size)")
             }
             padding.withUnsafeBytes { digest.update($0) }
             try writer.write(padding)
@@ -162,6 +179,10 @@ final class WeightsLayout {
                           _ body: (UnsafeRawBufferPointer) throws(BackendError) -> Void) throws(BackendError) {
         switch source {
         case let .tensor(name):
+            if let record = constants.checkpointRecord(named: name), record.isContiguous, record.dtype.isFloatingPoint,
+               record.elementCount > Self.streamingChunk {
+                return try streamFloats(of: record, body)
+            }
             try withTensorBytes(tensor(name, constants), body)
         case let .convTaps(name, outChannels, perGroup, kernel):
             let w = try tensor(name, constants).floats
@@ -239,6 +260,29 @@ final class WeightsLayout {
         }
     }
 
+    /// Elements converted at a time when a large checkpoint tensor is streamed.
+    static let streamingChunk = 1 << 20
+
+    /// Calls `body` with the fp32 bytes of the contiguous checkpoint tensor `record`, converted
+    /// a chunk at a time from the mapped file (the same conversion as `TensorRecord.floats()`),
+    /// dropping each chunk's file pages after use: a large embedding matrix never sits in memory
+    /// whole, neither as fp32 nor as mapped pages. `body` is called once per chunk.
+    private func streamFloats(of record: TensorRecord, _ body: (UnsafeRawBufferPointer) throws(BackendError) -> Void) throws(BackendError) {
+        var chunk = [Float](repeating: 0, count: Self.streamingChunk)
+        var start = 0
+        while start < record.elementCount {
+            let count = min(Self.streamingChunk, record.elementCount - start)
+            do {
+                try chunk.withUnsafeMutableBufferPointer { try record.copyFloats(from: start, count: count, into: $0) }
+            } catch {
+                throw .constantUnavailable(name: record.name, message: "\(error)")
+            }
+            record.file.releasePages(offset: record.byteOffset + start * record.dtype.size, count: count * record.dtype.size)
+            try withBytes(of: chunk) { (raw) throws(BackendError) in try body(UnsafeRawBufferPointer(rebasing: raw[0..<count * 4])) }
+            start += count
+        }
+    }
+
     /// Bytes of `Source.bf16HeadPanels`.
     static func bf16HeadPanelBytes(rows: Int, heads: Int, headSize: Int, width: Int) -> Int {
         heads * ((rows + width - 1) / width * width) * ((headSize + 1) / 2 * 2) * 2
@@ -261,9 +305,16 @@ final class WeightsLayout {
     }
 
     /// The narrowest precision that holds every value of the plain source `source` exactly
-    /// (reads its data; see `Precision.narrowest`).
+    /// (see `Precision.narrowest`). A source made only of checkpoint tensors stored as F16 is
+    /// f16 (when `allowHalf`) without reading it, so that the payload writer is the only
+    /// reader of those weights (each weight is read from the checkpoint once); otherwise this
+    /// reads the data.
     func narrowestPrecision(of source: Source, constants: any ConstantProvider, allowHalf: Bool) throws(BackendError) -> Precision {
-        Precision.narrowest(exactlyHolding: try floats(of: source, constants: constants), allowHalf: allowHalf)
+        if allowHalf, let names = source.tensorNames, !names.isEmpty,
+           names.allSatisfy({ constants.checkpointRecord(named: $0)?.dtype == .f16 }) {
+            return .f16
+        }
+        return Precision.narrowest(exactlyHolding: try floats(of: source, constants: constants), allowHalf: allowHalf)
     }
 
     /// The floats of a plain (unpacked) source.

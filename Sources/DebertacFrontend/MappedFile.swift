@@ -73,6 +73,18 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// Drops this process's pages of bytes `[offset, offset + count)` (widened to whole pages;
+    /// `madvise(MADV_DONTNEED)`), so that data read once stops counting in the resident set.
+    /// The mapping is read-only and private, so the bytes stay readable: a later access reads
+    /// them again from the page cache. No effect on a heap copy.
+    public func releasePages(offset: Int, count: Int) {
+        guard let base, !isHeapCopy, count > 0, offset >= 0, offset < size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let end = min((offset + count + page - 1) / page * page, (size + page - 1) / page * page)
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
+
     /// Bytes `[offset, offset + count)`, or `nil` when that range is not inside the file
     /// (including arithmetic overflow). Valid while `self` is alive.
     public func slice(offset: Int, count: Int) -> UnsafeRawBufferPointer? {

@@ -105,6 +105,28 @@ public struct TensorRecord: Sendable {
         }
     }
 
+    /// Drops the process's pages of the tensor's bytes (`MappedFile.releasePages`): after a
+    /// conversion that reads them once, they need not stay resident.
+    public func releasePages() {
+        guard elementCount > 0 else { return }
+        var last = 0
+        for (dim, stride) in zip(shape, strides) { last += (dim - 1) * stride }
+        file.releasePages(offset: byteOffset, count: (last + 1) * dtype.size)
+    }
+
+    /// Converts elements `[start, start + count)` of a contiguous tensor to fp32 into
+    /// `destination` (which must hold `count` floats): a window of `copyFloats(into:)`.
+    public func copyFloats(from start: Int, count: Int, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        guard dtype.isFloatingPoint else {
+            throw CheckpointError.unsupportedTensor(file: file.path, tensor: name, message: "dtype \(dtype.rawValue) cannot be converted to fp32 weights")
+        }
+        precondition(isContiguous && start >= 0 && count >= 0 && start + count <= elementCount && destination.count >= count,
+                     "bad window of \(name)")
+        if count == 0 { return }
+        let base = file.bytes.baseAddress! + byteOffset + start * dtype.size
+        for i in 0..<count { destination[i] = TensorRecord.loadFloat(base + i * dtype.size, dtype) }
+    }
+
     /// The tensor converted to fp32, row-major.
     public func floats() throws -> [Float] {
         try [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in

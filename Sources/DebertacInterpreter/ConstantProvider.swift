@@ -10,10 +10,20 @@ public protocol ConstantProvider {
     /// The tensor named `name`, as f32 (or i32) row-major data with its concrete shape.
     /// The interpreter checks the result against the constant's declared type.
     func constant(named name: String) throws -> HostTensor
+
+    /// The checkpoint record `name` is served from unchanged, if any (nil for computed or
+    /// in-memory tensors). Lets the backend stream a large tensor from the mapped file in
+    /// chunks instead of converting it whole, and know its stored dtype without reading it.
+    func checkpointRecord(named name: String) -> TensorRecord?
+}
+
+extension ConstantProvider {
+    public func checkpointRecord(named name: String) -> TensorRecord? { nil }
 }
 
 /// The constants of a loaded checkpoint: each tensor converted to fp32 on first use
-/// (`TensorRecord.floats()`, exact for F16/BF16) and, if `caching`, kept for later runs.
+/// (`TensorRecord.floats()`, exact for F16/BF16) and, if `caching`, kept for later runs;
+/// without caching, the tensor's mapped pages are dropped after conversion (`releasePages`).
 public final class CheckpointConstants: ConstantProvider {
     /// The checkpoint whose tensors are served.
     public let checkpoint: Checkpoint
@@ -36,12 +46,17 @@ public final class CheckpointConstants: ConstantProvider {
         let tensor: HostTensor
         do {
             tensor = HostTensor(shape: record.shape, floats: try record.floats())
+            // Without a cache the caller streams tensors (the backend writing the payload):
+            // the mapped bytes, read once, need not stay in the resident set.
+            if !caching { record.releasePages() }
         } catch {
             throw InterpreterError.constantUnavailable(name: name, message: "\(error)")
         }
         if caching { cache[name] = tensor }
         return tensor
     }
+
+    public func checkpointRecord(named name: String) -> TensorRecord? { checkpoint.tensor(named: name) }
 }
 
 /// Constants held in memory by name: hand-written test graphs and compiler-computed tensors.
@@ -75,5 +90,9 @@ public struct LayeredConstants: ConstantProvider {
     public func constant(named name: String) throws -> HostTensor {
         if let tensor = overrides.tensors[name] { return tensor }
         return try base.constant(named: name)
+    }
+
+    public func checkpointRecord(named name: String) -> TensorRecord? {
+        overrides.tensors[name] != nil ? nil : base.checkpointRecord(named: name)
     }
 }

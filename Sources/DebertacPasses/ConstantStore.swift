@@ -1,4 +1,5 @@
 import DebertacInterpreter
+import DebertacFrontend
 
 /// The data of a graph's constants, by tensor name: checkpoint weights plus the tensors
 /// that passes compute (folded position projections, scaled and merged weights, the
@@ -28,6 +29,11 @@ public final class ConstantStore: ConstantProvider {
             throw InterpreterError.constantUnavailable(name: name, message: "no checkpoint was given, so its data is unknown")
         }
         return try base.constant(named: name)
+    }
+
+    /// The checkpoint record of `name`; nil for a computed tensor.
+    public func checkpointRecord(named name: String) -> TensorRecord? {
+        computed.tensors[name] != nil ? nil : base?.checkpointRecord(named: name)
     }
 
     /// Whether `constant(named:)` can be expected to succeed: `name` was computed, or a

@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -64,32 +65,33 @@ debertac_status debertac__fail_open(debertac_status status, const char *format, 
 /* Models.                                                                                    */
 
 
-/* "<path of this .so>.weights", from the loader's record of where this code lives. */
-static int default_weights_path(char *out, size_t size) {
+/* The path ld.so opened this .so from (its own record, so a symlink or a later rename of the
+ * file's name does not matter). */
+static int own_path(char *out, size_t size) {
     Dl_info info;
     if (!dladdr((void *)&debertac_model_open, &info) || !info.dli_fname || !info.dli_fname[0]) return 0;
-    int n = snprintf(out, size, "%s.weights", info.dli_fname);
+    int n = snprintf(out, size, "%s", info.dli_fname);
     return n > 0 && (size_t)n < size;
 }
 
-static debertac_status map_weights(const char *path, struct debertac_model *model) {
+/* Maps the weights image (a debertac_weights_header, zeros up to DEBERTAC_WEIGHTS_PAYLOAD_OFFSET,
+ * then the payload) that starts at byte `offset` of the open file `fd` and spans `size` bytes
+ * (the rest of the file when `size` is UINT64_MAX), checks its header and digest against the descriptor,
+ * and on success makes it the model's weights. `what` names the image in errors. */
+static debertac_status map_weights_image(int fd, const char *path, const char *what, uint64_t offset, uint64_t size,
+                                         struct debertac_model *model) {
     const debertac_model_desc *desc = model->desc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot open weights '%s': %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' is not a regular file", path);
-    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "%s '%s' is not a regular file", what, path);
     uint64_t expected = DEBERTAC_WEIGHTS_PAYLOAD_OFFSET + desc->weights_size;
-    if ((uint64_t)st.st_size != expected) {
-        close(fd);
-        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %lld bytes, expected %llu",
-                         path, (long long)st.st_size, (unsigned long long)expected);
-    }
-    void *base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (base == MAP_FAILED) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot map weights '%s': %s", path, strerror(errno));
+    if (size == UINT64_MAX) size = (uint64_t)st.st_size >= offset ? (uint64_t)st.st_size - offset : 0;
+    if (size != expected || offset > (uint64_t)st.st_size || (uint64_t)st.st_size - offset < size)
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "%s '%s' are not the ones this model was compiled with: %llu bytes, expected %llu",
+                                   what, path, (unsigned long long)((uint64_t)st.st_size >= offset ? (uint64_t)st.st_size - offset : 0),
+                                   (unsigned long long)expected);
+    void *base = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, (off_t)offset);
+    if (base == MAP_FAILED) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot map %s '%s': %s", what, path, strerror(errno));
     debertac_weights_header header;
     memcpy(&header, base, sizeof header);
     const char *problem = NULL;
@@ -100,18 +102,84 @@ static debertac_status map_weights(const char *path, struct debertac_model *mode
     else if (header.payload_digest != desc->weights_digest) problem = "its digest differs from the one stored in the model";
     else {
         const unsigned char *payload = (const unsigned char *)base + DEBERTAC_WEIGHTS_PAYLOAD_OFFSET;
-        madvise(base, (size_t)st.st_size, MADV_SEQUENTIAL);
+        madvise(base, (size_t)size, MADV_SEQUENTIAL);
         if (debertac__xxh64(payload, desc->weights_size) != desc->weights_digest) problem = "its contents do not match their digest";
-        madvise(base, (size_t)st.st_size, MADV_NORMAL);
+        madvise(base, (size_t)size, MADV_NORMAL);
     }
     if (problem) {
-        munmap(base, (size_t)st.st_size);
-        return debertac__fail_open(DEBERTAC_IO_ERROR, "weights '%s' are not the ones this model was compiled with: %s", path, problem);
+        munmap(base, (size_t)size);
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "%s '%s' are not the ones this model was compiled with: %s", what, path, problem);
     }
     model->mapping = base;
-    model->mapping_size = (size_t)st.st_size;
+    model->mapping_size = (size_t)size;
     model->weights = (const char *)base + DEBERTAC_WEIGHTS_PAYLOAD_OFFSET;
     return DEBERTAC_OK;
+}
+
+/* An external weights file: the whole file is the image. */
+static debertac_status map_weights_file(const char *path, struct debertac_model *model) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot open weights '%s': %s", path, strerror(errno));
+    debertac_status status = map_weights_image(fd, path, "weights", 0, UINT64_MAX, model);
+    close(fd);
+    return status;
+}
+
+/* Reads exactly `size` bytes at `offset`; 0 on a short read or an error. */
+static int read_at(int fd, void *out, size_t size, uint64_t offset) {
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = pread(fd, (char *)out + done, size - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return 0;
+        done += (size_t)n;
+    }
+    return 1;
+}
+
+/* Finds the section DEBERTAC_WEIGHTS_SECTION in the ELF file `fd` (64-bit, little-endian, as
+ * the compiler writes it): its file offset and size, or a problem. */
+static const char *find_weights_section(int fd, uint64_t *offset, uint64_t *size) {
+    Elf64_Ehdr eh;
+    if (!read_at(fd, &eh, sizeof eh, 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64
+        || eh.e_ident[EI_DATA] != ELFDATA2LSB)
+        return "it is not a 64-bit little-endian ELF file";
+    if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shstrndx >= eh.e_shnum || eh.e_shnum > 65280)
+        return "its section header table is damaged";
+    Elf64_Shdr names;
+    if (!read_at(fd, &names, sizeof names, eh.e_shoff + (uint64_t)eh.e_shstrndx * sizeof(Elf64_Shdr)))
+        return "its section header table is truncated";
+    const char wanted[] = DEBERTAC_WEIGHTS_SECTION;
+    for (uint16_t i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        if (!read_at(fd, &sh, sizeof sh, eh.e_shoff + (uint64_t)i * sizeof(Elf64_Shdr))) return "its section header table is truncated";
+        if (sh.sh_name >= names.sh_size || names.sh_size - sh.sh_name < sizeof wanted) continue;
+        char name[sizeof wanted];
+        if (!read_at(fd, name, sizeof name, names.sh_offset + sh.sh_name)) return "its section names are truncated";
+        if (memcmp(name, wanted, sizeof wanted) != 0) continue;
+        if (sh.sh_type != SHT_PROGBITS || sh.sh_offset % 4096 != 0) return "its weights section is malformed";
+        *offset = sh.sh_offset;
+        *size = sh.sh_size;
+        return NULL;
+    }
+    return "it has no " DEBERTAC_WEIGHTS_SECTION " section (was it stripped or rewritten?)";
+}
+
+/* The weights embedded in this .so: the section DEBERTAC_WEIGHTS_SECTION of the file ld.so opened,
+ * mapped read-only like an external weights file (same image, same checks). */
+static debertac_status map_embedded_weights(struct debertac_model *model) {
+    char path[4096];
+    if (!own_path(path, sizeof path))
+        return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot find the path of the model's .so to map its embedded weights");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot open the model's .so '%s' to map its weights: %s", path, strerror(errno));
+    uint64_t offset = 0, size = 0;
+    const char *problem = find_weights_section(fd, &offset, &size);
+    debertac_status status = problem
+        ? debertac__fail_open(DEBERTAC_IO_ERROR, "the embedded weights of '%s' cannot be found: %s", path, problem)
+        : map_weights_image(fd, path, "embedded weights of", offset, size, model);
+    close(fd);
+    return status;
 }
 
 API debertac_status debertac_model_open(const char *weights_path, debertac_model **out) {
@@ -132,22 +200,25 @@ API debertac_status debertac_model_open(const char *weights_path, debertac_model
     struct debertac_model *model = calloc(1, sizeof *model);
     if (!model) return debertac__fail_open(DEBERTAC_OUT_OF_MEMORY, "cannot allocate the model");
     model->desc = desc;
+    debertac_status status;
     if (!weights_path && desc->embedded_weights) {
-        model->weights = (const char *)desc->embedded_weights;
+        status = map_embedded_weights(model);
     } else {
-        char fallback[4096];
+        char fallback[4096 + 8];
         if (!weights_path) {
-            if (!default_weights_path(fallback, sizeof fallback)) {
+            char self[4096];
+            if (!own_path(self, sizeof self)) {
                 free(model);
                 return debertac__fail_open(DEBERTAC_IO_ERROR, "cannot find the path of the model's .so to locate '<so>.weights'; pass the weights path");
             }
+            snprintf(fallback, sizeof fallback, "%s.weights", self);
             weights_path = fallback;
         }
-        debertac_status status = map_weights(weights_path, model);
-        if (status != DEBERTAC_OK) {
-            free(model);
-            return status;
-        }
+        status = map_weights_file(weights_path, model);
+    }
+    if (status != DEBERTAC_OK) {
+        free(model);
+        return status;
     }
     if (desc->tokenizer) {
         char problem[256];

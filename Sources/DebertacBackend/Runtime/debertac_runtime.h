@@ -4,12 +4,12 @@
  * (include/debertac.h): both sides are built by the same compiler run, so this may change freely
  * between debertac versions. docs/architecture.md ("Backend") describes the whole design.
  *
- * Three generated pieces meet the runtime:
+ * Two generated pieces meet the runtime:
  *  - the LLVM module (kernels + entry) defines debertac__forward;
  *  - model.c, generated C text, defines the descriptor debertac__model;
- *  - weights.s, when weights are embedded, defines the blob debertac__weights in the large
- *    read-only section .lrodata.debertac (an .incbin of the weights file).
- * All of them have hidden visibility: the .so exports only the debertac_* API.
+ * When weights are embedded, the compiler appends them to the linked .so as the non-allocated
+ * section DEBERTAC_WEIGHTS_SECTION (ElfWeightsSection.swift); the runtime maps that section at
+ * debertac_model_open. All of them have hidden visibility: the .so exports only the debertac_* API.
  */
 #ifndef DEBERTAC_RUNTIME_H
 #define DEBERTAC_RUNTIME_H
@@ -66,7 +66,8 @@ typedef struct debertac_model_desc {
     const char *info_json;
     uint64_t weights_size;              /* payload bytes */
     uint64_t weights_digest;            /* XXH64 (seed 0) of the payload */
-    const unsigned char *embedded_weights; /* NULL when compiled with --external-weights */
+    int32_t embedded_weights;           /* 1: the weights image is the section DEBERTAC_WEIGHTS_SECTION of
+                                         * this .so; 0: compiled with --external-weights */
     int32_t num_buffers;
     const debertac_buffer_desc *buffers;
     /* Scratch each pool thread needs: workspace_t2 · T² + workspace_t1 · T + workspace_t0 bytes
@@ -96,7 +97,11 @@ extern const debertac_model_desc debertac__model DEBERTAC_HIDDEN;
 /* Defined by the LLVM module: runs the schedule; returns 0 or a debertac_status. */
 int32_t debertac__forward(const debertac_exec *exec) DEBERTAC_HIDDEN;
 
-/* The external weights file: this header, zeros up to DEBERTAC_WEIGHTS_PAYLOAD_OFFSET, then the
+/* The non-allocated ELF section of a .so compiled with embedded weights that holds the weights
+ * image (the bytes of an external weights file), 4096-aligned in the file. */
+#define DEBERTAC_WEIGHTS_SECTION ".debertac_weights"
+
+/* The external weights file (and the embedded weights section): this header, zeros up to DEBERTAC_WEIGHTS_PAYLOAD_OFFSET, then the
  * payload. All integers little-endian. */
 #define DEBERTAC_WEIGHTS_MAGIC "debertac-weights"  /* 16 bytes, no terminator in the file */
 #define DEBERTAC_WEIGHTS_FORMAT 1u
