@@ -98,7 +98,9 @@ for run in ${RUNS:-fp32 bf16 int8 external}; do
     echo "  tools of cc (peak RSS, time; the largest of each name):"
     sort -rn "$TOOL_RSS_LOG" | awk '!seen[$5]++ { printf "    %-10s %8.1f MB %7.2f s\n", $5, $1 / 1024, $3 }'
     ls -l "$work/$run"
-    sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true   # cold page cache when root
+    # A cold page cache for the load timing, only when asked (DROP_CACHES=1, as root): it empties the
+    # cache of the whole machine, other people's benchmarks included.
+    if [ "${DROP_CACHES:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; fi
     "$work/bench" "$work/$run/nli.so"
     rm -rf "$work/$run"
 done

@@ -1,5 +1,6 @@
 @testable import DebertacBackend
 import DebertacFrontend
+import DebertacRuntime
 import Foundation
 import Testing
 
@@ -92,17 +93,17 @@ import Testing
         #expect(row.offset % 4096 == 0)
         let batch = try Golden.load(Self.fixture).batches[1]
         let reference = try CompiledModel(path: try await CompiledArtifacts.shared.library(Self.fixture, .embedded))
-        let expected = try reference.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask)
+        let expected = try reference.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits)
         let model = try CompiledModel(path: stripped)
-        #expect(try model.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask) == expected)
+        #expect(try model.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits) == expected)
 
         let target = try await copy("linked")
         let link = (target as NSString).deletingLastPathComponent + "/alias.so"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         let first = try CompiledModel(path: link)
         let second = try CompiledModel(path: link)
-        #expect(try first.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask) == expected)
-        #expect(try second.session(maxBatch: 3, maxLength: 24).classify(inputIds: batch.inputIds, attentionMask: batch.attentionMask) == expected)
+        #expect(try first.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits) == expected)
+        #expect(try second.makeSession(maxBatch: 3, maxLength: 24).classify(ids: batch.inputIds, mask: batch.attentionMask).map(\.logits) == expected)
     }
 
     @Test("a section appended to a file that is not ELF is refused with a clear error")
