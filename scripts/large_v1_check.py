@@ -33,31 +33,11 @@ from transformers import DebertaConfig, DebertaForSequenceClassification
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_large_checkpoint import POOL_SIZE, fill, scale_and_mean  # noqa: E402
 
-MNLI = {"0": "CONTRADICTION", "1": "NEUTRAL", "2": "ENTAILMENT"}
+# The Hub config.json of microsoft/deberta-large-mnli: the benchmark's v1-large shape (one copy).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from shapes import SHAPES  # noqa: E402
 
-# The Hub config.json of microsoft/deberta-large-mnli (see /work/shared/DEBERTA.md).
-CONFIG = {
-    "architectures": ["DebertaForSequenceClassification"],
-    "model_type": "deberta",
-    "attention_probs_dropout_prob": 0.1,
-    "hidden_act": "gelu",
-    "hidden_dropout_prob": 0.1,
-    "hidden_size": 1024,
-    "initializer_range": 0.02,
-    "intermediate_size": 4096,
-    "max_position_embeddings": 512,
-    "relative_attention": True,
-    "pos_att_type": "c2p|p2c",
-    "layer_norm_eps": 1e-7,
-    "max_relative_positions": -1,
-    "position_biased_input": False,
-    "num_attention_heads": 16,
-    "num_hidden_layers": 24,
-    "type_vocab_size": 0,
-    "vocab_size": 50265,
-    "id2label": MNLI,
-    "label2id": {v: int(k) for k, v in MNLI.items()},
-}
+CONFIG = SHAPES["v1-large"].config
 
 
 def make_checkpoint(folder: Path) -> dict:

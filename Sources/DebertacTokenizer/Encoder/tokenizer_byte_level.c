@@ -22,13 +22,7 @@
 enum { CLASS_OTHER, CLASS_LETTER, CLASS_NUMBER, CLASS_SPACE };
 
 static int char_class(uint32_t c) {
-    uint32_t lo = 0, hi = dtok_byte_level_ranges; /* the last range whose start is <= c */
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (dtok_byte_level_starts[mid] <= c) lo = mid;
-        else hi = mid;
-    }
-    return dtok_byte_level_classes[lo];
+    return dtok_byte_level_classes[dtok_range_index(dtok_byte_level_starts, dtok_byte_level_ranges, c)];
 }
 
 /* Class and length of the character at s[i] (i < n). */

@@ -14,13 +14,7 @@ enum {
 enum { INCB_NONE, INCB_LINKER, INCB_CONSONANT, INCB_EXTEND };
 
 static uint8_t properties(uint32_t c) {
-    uint32_t lo = 0, hi = dtok_grapheme_ranges; /* the last range whose start is <= c */
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (dtok_grapheme_starts[mid] <= c) lo = mid;
-        else hi = mid;
-    }
-    return dtok_grapheme_props[lo];
+    return dtok_grapheme_props[dtok_range_index(dtok_grapheme_starts, dtok_grapheme_ranges, c)];
 }
 
 size_t dtok_grapheme_length(const unsigned char *s, size_t n) {

@@ -57,6 +57,18 @@ static inline int dtok_compare_pieces(const dtok_tokenizer *t, uint32_t a, uint3
 }
 
 /* Length of the UTF-8 character starting with byte c, as sentencepiece's OneCharLen. */
+/* Index of the last range whose start is <= c in a generated table of `count` ascending range
+ * starts (starts[0] == 0): the lookup of tokenizer_grapheme_table.c and tokenizer_byte_level_table.c. */
+static inline uint32_t dtok_range_index(const uint32_t *starts, uint32_t count, uint32_t c) {
+    uint32_t lo = 0, hi = count;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] <= c) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
 static inline int dtok_one_char_length(unsigned char c) {
     static const unsigned char lengths[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
     return lengths[c >> 4];
