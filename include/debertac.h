@@ -133,7 +133,8 @@ const char *debertac_session_last_error(const debertac_session *session);
 /* input_ids, attention_mask (1 = token, 0 = padding; NULL = all ones), token_type_ids (NULL = zeros):
  * row-major [batch, sequence_length] int32. logits: row-major [batch, num_labels] float, written on
  * DEBERTAC_OK. Checks, in this order: pointers, batch/length >= 1, length <= the model's maximum,
- * batch/length <= the session's maxima, ids, mask values, first tokens unmasked, token type ids. */
+ * batch/length <= the session's maxima, ids, mask values, first tokens unmasked, token type ids (in
+ * [0, type_vocab); ignored, as transformers ignores them, by a model without token types). */
 debertac_status debertac_classify(debertac_session *session, int32_t batch, int32_t sequence_length,
                                   const int32_t *input_ids, const int32_t *attention_mask,
                                   const int32_t *token_type_ids, float *logits);

@@ -13,7 +13,9 @@ import DebertacFrontend
 /// 3. ids in `[0, vocab_size)`;
 /// 4. mask entries 0 or 1, and the first token of every row unmasked (the classifier head
 ///    reads token 0; a masked one would classify a padding row);
-/// 5. token type ids in `[0, type_vocab_size)`, or all 0 when `type_vocab_size` is 0.
+/// 5. token type ids in `[0, type_vocab_size)`; ignored when `type_vocab_size` is 0 (the model has
+///    no token type embeddings; transformers ignores them too, and its tokenizer gives 1s to a pair's
+///    second segment).
 public struct InferenceInput: Equatable, Sendable {
     /// Token ids, `[B][T]`.
     public var inputIds: [[Int32]]
@@ -58,9 +60,9 @@ public struct InferenceInput: Equatable, Sendable {
             throw .maskedFirstToken(row: row)
         }
         let types = config.typeVocabSize
+        guard types > 0 else { return }
         try forEach(tokenTypeIds, "token_type_ids") { value throws(InterpreterError) in
-            if types == 0 { return value == 0 ? nil : "0 (the model has no token type embeddings)" }
-            return value >= 0 && Int(value) < types ? nil : "a token type id in [0, \(types))"
+            value >= 0 && Int(value) < types ? nil : "a token type id in [0, \(types))"
         }
     }
 

@@ -118,7 +118,6 @@ import Testing
             ("mask value 2", classify(m, session, batch: 1, length: 8, ids: ids, mask: [1, 1, 2, 1, 1, 0, 0, 0]), Self.invalid, "'attention_mask' row 0 column 2 is 2, expected 0 or 1"),
             ("mask value -1", classify(m, session, batch: 1, length: 8, ids: ids, mask: [1, 1, 1, 1, 1, 0, 0, -1]), Self.invalid, "column 7 is -1"),
             ("first token masked", classify(m, session, batch: 2, length: 4, ids: [1, 5, 6, 2, 1, 7, 2, 0], mask: [1, 1, 1, 1, 0, 1, 1, 0]), Self.invalid, "row 1 masks its first token"),
-            ("token type without type embeddings", classify(m, session, batch: 1, length: 8, ids: ids, types: [0, 0, 0, 1, 0, 0, 0, 0]), Self.outOfRange, "expected 0 (the model has no token type embeddings)"),
         ]
         for (what, (status, message), expected, fragment) in cases {
             #expect(status == expected, "\(what): status \(status), message \(message)")

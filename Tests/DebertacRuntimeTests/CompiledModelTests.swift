@@ -68,10 +68,13 @@ import Testing
         let width = rows.map(\.ids.count).max()!
         let ids = rows.map { $0.ids + Array(repeating: 0, count: width - $0.ids.count) }
         let mask = rows.map { Array(repeating: Int32(1), count: $0.ids.count) + Array(repeating: 0, count: width - $0.ids.count) }
-        // The example has no token type embeddings (type_vocab_size 0): its token types are all 0.
         let fromIds = try session.classify(ids: ids, mask: mask)
         #expect(fromIds == fromText)
-        #expect(try session.classify(ids: ids, mask: mask, types: ids.map { $0.map { _ in 0 } }) == fromText)
+        // The example has no token type embeddings (type_vocab_size 0): the types tokenize gives (1s in
+        // the second segment) are ignored, as transformers ignores them.
+        let types = rows.map { $0.typeIds + Array(repeating: 0, count: width - $0.typeIds.count) }
+        #expect(types.contains { $0.contains(1) })
+        #expect(try session.classify(ids: ids, mask: mask, types: types) == fromText)
         // A shorter truncation, through tokenize's maxLength.
         #expect(try model.tokenize(texts[0].0, pair: texts[0].1, maxLength: 8).ids.count == 8)
     }

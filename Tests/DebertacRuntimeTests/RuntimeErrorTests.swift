@@ -78,7 +78,6 @@ import Testing
             ("id = vocab", failure { try session.classify(ids: [[1, 1712, 2]]) }, .outOfRange, "'input_ids' row 0 column 1 is 1712, expected a token id in [0, 1712)"),
             ("mask 2", failure { try session.classify(ids: [row], mask: [[1, 2, 1, 1]]) }, .invalidArgument, "'attention_mask' row 0 column 1 is 2, expected 0 or 1"),
             ("first masked", failure { try session.classify(ids: [row], mask: [[0, 1, 1, 1]]) }, .invalidArgument, "masks its first token"),
-            ("type 1", failure { try session.classify(ids: [row], types: [[0, 0, 1, 1]]) }, .outOfRange, "the model has no token type embeddings"),
             ("ragged ids", failure { try session.classify(ids: [row, [1, 2]]) }, .invalidArgument, "'ids' row 1 has 2 tokens, expected 4"),
             ("short mask", failure { try session.classify(ids: [row, row], mask: [[1, 1, 1, 1]]) }, .invalidArgument, "'mask' has 1 rows, expected 2"),
             ("pairs count", failure { try session.classify(texts: ["a", "b"], pairs: ["c"]) }, .invalidArgument, "'pairs' has 1 entries, expected 2"),

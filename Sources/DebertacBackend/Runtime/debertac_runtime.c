@@ -460,14 +460,12 @@ static debertac_status validate(debertac_session *s, int32_t batch, int32_t leng
                 return debertac__session_fail(s, DEBERTAC_INVALID_ARGUMENT,
                                     "'attention_mask' row %d masks its first token, expected 1 there (the classifier reads token 0)", b);
     }
-    if (types) {
+    /* Without token type embeddings (type_vocab_size 0) the types are ignored, as transformers ignores
+     * them: the second segment's 1s that debertac_tokenize returns may be passed back unchanged. */
+    if (types && desc->type_vocab_size > 0) {
         for (int64_t i = 0; i < count; i++) {
             int32_t t = types[i];
-            if (desc->type_vocab_size == 0 && t != 0)
-                return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE,
-                                    "'token_type_ids' row %lld column %lld is %d, expected 0 (the model has no token type embeddings)",
-                                    (long long)(i / length), (long long)(i % length), t);
-            if (desc->type_vocab_size > 0 && (t < 0 || t >= desc->type_vocab_size))
+            if (t < 0 || t >= desc->type_vocab_size)
                 return debertac__session_fail(s, DEBERTAC_OUT_OF_RANGE,
                                     "'token_type_ids' row %lld column %lld is %d, expected a token type id in [0, %d)",
                                     (long long)(i / length), (long long)(i % length), t, desc->type_vocab_size);
