@@ -2,7 +2,7 @@
 """Benchmark debertac (fp32, bf16, int8) against ONNX Runtime, OpenVINO and PyTorch eager on random-weight
 DeBERTa-v2 models.
 
-    python3 bench/bench.py [--quick] [--write-docs] [--shapes base,xxlarge] [--engines ...] [--repeat N]
+    python3 bench/bench.py [--quick] [--write-docs] [--shapes base,xxlarge,v1-large] [--engines ...] [--repeat N]
 
 One run, top to bottom (main): install missing Python packages; per shape make (or reuse) a random
 checkpoint, compile it with debertac at each precision, export (or reuse) its ONNX and the peers' int8
@@ -33,7 +33,7 @@ from processes import log  # noqa: E402
 from schedule import ShapeRun, choose_mode  # noqa: E402
 from shapes import SHAPES  # noqa: E402
 
-FULL_SHAPES, QUICK_SHAPES = ["base", "xxlarge"], ["base-quick", "xxlarge-quick"]
+FULL_SHAPES, QUICK_SHAPES = ["base", "xxlarge", "v1-large"], ["base-quick", "xxlarge-quick"]
 
 
 def parse_args(argv):

@@ -87,15 +87,7 @@ def document(tables_markdown: str, results, previous: str = "") -> str:
 def _document(tables_markdown: str, results) -> str:
     m = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-    base, xxl = SHAPES["base"].config, SHAPES["xxlarge"].config
-    f_base = forward_flops(base, 1, 128)
-    f_xxl = forward_flops(xxl, 1, 128)
-    return METHOD.format(
-        flops_base=f_base["total"] / 1e9, flops_xxl=f_xxl["total"] / 1e9,
-        hf_base=hf_position_projection_flops(base) / 1e9, hf_xxl=hf_position_projection_flops(xxl) / 1e9,
-        terms_base=", ".join(f"{k} {v / 1e9:.2f}" for k, v in f_base.items() if k != "total" and v),
-        fp32_noise=100 * FP32_NOISE,
-    ) + f"""
+    return _method() + f"""
 ## Results
 
 Measured {results['date']} with `{results['command']}` in {results['elapsed_s'] / 60:.1f} minutes.
@@ -116,14 +108,19 @@ by hand. `bench/README.md` explains the options.
 ## What is measured
 
 debertac, compiled at three precisions, against three peers and their own reduced-precision modes, on the
-same machine, in the same run, on random-weight checkpoints of two shapes made with transformers
-(`DebertaV2ForSequenceClassification`, 3 labels):
+same machine, in the same run, on random-weight checkpoints of three shapes made with transformers
+(`DebertaV2ForSequenceClassification`, and `DebertaForSequenceClassification` for the DeBERTa v1 shape; 3
+labels):
 
 - **base**: deberta-v3-base (hidden 768, 12 layers, 12 heads, FFN 3072, vocab 128100, relative attention
   with 256 position buckets, `norm_rel_ebd` layer_norm, `share_att_key`, p2c|c2p, no absolute positions),
   saved as fp32 safetensors like the NLI fine-tunes of it on the Hub. Inputs 1 × 128, 8 × 128, 1 × 512 tokens.
 - **xxlarge**: deberta-v2-xxlarge-mnli (hidden 1536, 48 layers, 24 heads, FFN 6144, conv layer of kernel 3
   with GELU, otherwise the same), saved as fp16 safetensors (the real checkpoint ships fp16). Input 1 × 128.
+- **v1-large**: deberta-large-mnli, DeBERTa v1 (`model_type` "deberta"; hidden 1024, 24 layers, 16 heads,
+  FFN 4096, vocab 50265, a fused `in_proj` with q/v biases, c2p|p2c through `pos_proj` / `pos_q_proj`,
+  relative positions over 2 × 512 rows without buckets or layer norm, no absolute positions), saved as fp16
+  safetensors. Input 1 × 128.
 
 Engines (the `--engines` key in brackets). fp32, computing in fp32 throughout:
 
@@ -246,7 +243,11 @@ and OpenVINO constant-fold them when they load the graph (checked in their optim
 GELU, gathers and the embedding lookup are under 1 % and left out.
 
 Check: base at 1 × 128 gives **{flops_base:.2f} GFLOP** ({terms_base}), matching the issue's ≈ 23.5 GFLOP;
-xxlarge at 1 × 128 gives **{flops_xxl:.0f} GFLOP**.
+xxlarge at 1 × 128 gives **{flops_xxl:.0f} GFLOP**; v1-large at 1 × 128 **{flops_v1:.1f} GFLOP** (DeBERTa v1 has no
+buckets: `idx(i, j) = clamp(512 + i − j, 0, 1023)` over its 1024-row table, so again W = 2·(T − 1) + 1 = 255).
+For v1, Hugging Face projects only the 2·T table rows around the centre, a slice that depends on T, in every
+forward pass ({hf_v1:.1f} GFLOP at T = 128), and the exported ONNX graph inherits that slice; debertac folds
+the projection of the whole table at compile time and gathers from it.
 
 Achieved GFLOP/s = FLOPs / median time, whatever the precision (an int8 multiply-add counts 2, like an fp32
 one). The machine's peaks are measured, not taken from a data sheet. fp32 as before: `cblas_sgemm` of the
@@ -265,16 +266,23 @@ sgemm, as before).
 """
 
 
-def pending() -> str:
-    """docs/benchmarks.md before the first full run."""
-    base, xxl = SHAPES["base"].config, SHAPES["xxlarge"].config
+def _method() -> str:
+    """The method text with its FLOP counts filled in."""
+    base, xxl, v1 = SHAPES["base"].config, SHAPES["xxlarge"].config, SHAPES["v1-large"].config
     f_base = forward_flops(base, 1, 128)
     return METHOD.format(
         flops_base=f_base["total"] / 1e9, flops_xxl=forward_flops(xxl, 1, 128)["total"] / 1e9,
+        flops_v1=forward_flops(v1, 1, 128)["total"] / 1e9,
         hf_base=hf_position_projection_flops(base) / 1e9, hf_xxl=hf_position_projection_flops(xxl) / 1e9,
+        hf_v1=hf_position_projection_flops(v1, 128) / 1e9,
         terms_base=", ".join(f"{k} {v / 1e9:.2f}" for k, v in f_base.items() if k != "total" and v),
         fp32_noise=100 * FP32_NOISE,
-    ) + """
+    )
+
+
+def pending() -> str:
+    """docs/benchmarks.md before the first full run."""
+    return _method() + """
 ## Results
 
 Not measured yet: the numbers appear here after `bench/run.sh` runs on a quiet machine.

@@ -206,10 +206,13 @@ def forward_flops(config: dict, batch: int, length: int) -> dict:
     return flops
 
 
-def hf_position_projection_flops(config: dict) -> int:
-    """What PyTorch eager spends per forward on key_proj(R) and query_proj(R) (weights only, per layer)."""
+def hf_position_projection_flops(config: dict, length: int = 0) -> int:
+    """What PyTorch eager spends per forward on key_proj(R) and query_proj(R) (v1: pos_proj and pos_q_proj),
+    which depend on weights alone: v2 projects the whole 2·span-row table; v1 the 2·min(T, span) rows around
+    its centre, so its count needs the sequence length T."""
     h, n = config["hidden_size"], config["num_hidden_layers"]
-    return n * 2 * (2 * 2 * attention_span(config)) * h * h
+    rows = 2 * (min(length, attention_span(config)) if is_v1(config) else attention_span(config))
+    return n * 2 * (2 * rows) * h * h
 
 
 def make_inputs(case: Case, vocab: int, seed: int = 0):
