@@ -58,30 +58,49 @@ def machine(threads: int, debertac: Path) -> dict:
 
 # ----------------------------------------------------------------------------------------------------
 
-# docs/benchmarks.md ends with the tokenization section, written by bench/tokenization.py between these
-# markers; document() carries it over from the file it replaces.
+# Sections of docs/benchmarks.md that other commands write, each between its markers: document() carries
+# them over from the file it replaces, in this order, after the tables. The tokenization section is written
+# by bench/tokenization.py; the compile section holds what scripts/large_model_check.sh measured (the flagship
+# compiled from its fp16 pytorch_model.bin), copied in by hand with the command that printed it.
+COMPILE_BEGIN = "<!-- scripts/large_model_check.sh: begin -->"
+COMPILE_END = "<!-- scripts/large_model_check.sh: end -->"
 TOKENIZATION_BEGIN = "<!-- bench/tokenization.py: begin -->"
 TOKENIZATION_END = "<!-- bench/tokenization.py: end -->"
+KEPT_SECTIONS = ((COMPILE_BEGIN, COMPILE_END), (TOKENIZATION_BEGIN, TOKENIZATION_END))
+
+
+def section(doc: str, begin_marker: str, end_marker: str) -> str:
+    """The section of doc between the markers, markers included, or ""."""
+    begin, end = doc.find(begin_marker), doc.find(end_marker)
+    return doc[begin:end + len(end_marker)] + "\n" if 0 <= begin < end else ""
+
+
+def with_section(doc: str, text: str, begin_marker: str, end_marker: str) -> str:
+    """doc with the section between the markers replaced by `text` (appended when it has none)."""
+    begin, end = doc.find(begin_marker), doc.find(end_marker)
+    if 0 <= begin < end:
+        return doc[:begin] + text.rstrip("\n") + doc[end + len(end_marker):]
+    return doc.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
 
 
 def tokenization_section(doc: str) -> str:
     """The tokenization section of a docs/benchmarks.md, markers included, or ""."""
-    begin, end = doc.find(TOKENIZATION_BEGIN), doc.find(TOKENIZATION_END)
-    return doc[begin:end + len(TOKENIZATION_END)] + "\n" if 0 <= begin < end else ""
+    return section(doc, TOKENIZATION_BEGIN, TOKENIZATION_END)
 
 
-def with_tokenization_section(doc: str, section: str) -> str:
-    """doc with its tokenization section replaced by `section` (appended when it has none)."""
-    begin, end = doc.find(TOKENIZATION_BEGIN), doc.find(TOKENIZATION_END)
-    if 0 <= begin < end:
-        return doc[:begin] + section.rstrip("\n") + doc[end + len(TOKENIZATION_END):]
-    return doc.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+def with_tokenization_section(doc: str, text: str) -> str:
+    """doc with its tokenization section replaced by `text` (appended when it has none)."""
+    return with_section(doc, text, TOKENIZATION_BEGIN, TOKENIZATION_END)
 
 
 def document(tables_markdown: str, results, previous: str = "") -> str:
-    """The whole of docs/benchmarks.md; `previous` is the file it replaces (its tokenization section is kept)."""
-    doc, kept = _document(tables_markdown, results), tokenization_section(previous)
-    return with_tokenization_section(doc, kept) if kept else doc
+    """The whole of docs/benchmarks.md; `previous` is the file it replaces (its KEPT_SECTIONS are kept)."""
+    doc = _document(tables_markdown, results)
+    for begin, end in KEPT_SECTIONS:
+        kept = section(previous, begin, end)
+        if kept:
+            doc = with_section(doc, kept, begin, end)
+    return doc
 
 
 def _document(tables_markdown: str, results) -> str:
@@ -102,8 +121,11 @@ Measured {results['date']} with `{results['command']}` in {results['elapsed_s'] 
 
 METHOD = """# Benchmarks
 
-This page is written by `bench/run.sh` (that is, `bench/bench.py --write-docs`); do not edit the results
-by hand. `bench/README.md` explains the options.
+This page is written by `bench/run.sh` (that is, `bench/bench.py --write-docs`, then
+`bench/tokenization.py --write-docs` for the tokenization section); do not edit the results by hand. The
+one exception is the section on compiling the flagship, which `scripts/large_model_check.sh` measures on
+the fp16 `pytorch_model.bin` the Hub ships: it is pasted in from that script's output, between its markers,
+and kept by every run. `bench/README.md` explains the options.
 
 ## What is measured
 

@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 REPETITIONS = {
     "base": {"1x128": (3, 30), "8x128": (2, 10), "1x512": (2, 12)},
     "xxlarge": {"1x128": (1, 11)},
+    "v1-large": {"1x128": (1, 11)},
 }
 QUICK_REPETITIONS = (1, 3)
 PROCESS_BYTES = 300 * 2**20     # an engine process's own memory besides the model (Python, libraries, activations)
