@@ -43,7 +43,12 @@ def with_ray(args: argparse.Namespace, labels: List[str]) -> int:
     ray.init(address=args.address, num_cpus=None if args.address else args.actors * args.cpus + 1,
              include_dashboard=False, log_to_driver=False)
     ds = ray.data.read_text([str(args.corpus)] * args.repeat)
-    ds = ds.add_column("length", lambda df: df["text"].str.len()).sort("length")   # similar lengths together
+    # Similar lengths together. The sort is a shuffle: it is materialised before the actors start, in blocks
+    # of one batch, so that every block is ready for whichever actor is free (streamed, its reduce tasks wait
+    # for CPUs the actors hold and the blocks reach the actors one at a time; in a few large blocks, the last
+    # one keeps one actor busy while the others idle).
+    ds = ds.add_column("length", lambda df: df["text"].str.len()).sort("length")
+    ds = ds.repartition(target_num_rows_per_block=args.batch_size).materialize()
     ds = ds.map_batches(ZeroShot, batch_size=args.batch_size, batch_format="numpy", concurrency=args.actors,
                         num_cpus=args.cpus, fn_constructor_kwargs=dict(
                             model_path=str(Path(args.model).resolve()), labels=labels,
