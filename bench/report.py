@@ -83,11 +83,6 @@ def with_section(doc: str, text: str, begin_marker: str, end_marker: str) -> str
     return doc.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
 
 
-def tokenization_section(doc: str) -> str:
-    """The tokenization section of a docs/benchmarks.md, markers included, or ""."""
-    return section(doc, TOKENIZATION_BEGIN, TOKENIZATION_END)
-
-
 def with_tokenization_section(doc: str, text: str) -> str:
     """doc with its tokenization section replaced by `text` (appended when it has none)."""
     return with_section(doc, text, TOKENIZATION_BEGIN, TOKENIZATION_END)

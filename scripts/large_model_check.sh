@@ -13,7 +13,8 @@
 # the compiler and its children, which run one at a time while it waits: in practice the compiler's);
 # the peak RSS and time of every tool the C compiler ran (cc1, as, collect2 and its ld, through
 # `cc -wrapper`); then the .so size, dlopen / open time and latency. Deletes everything it made at the
-# end. On a shared machine run it under `nice -n 19` (its times are then upper bounds).
+# end. On a shared machine run it under `nice -n 19` (its times are then upper bounds). Its figures go into
+# docs/benchmarks.md by hand, between the `scripts/large_model_check.sh` markers (bench/run.sh keeps them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
