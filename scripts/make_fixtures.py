@@ -220,9 +220,11 @@ def build_model(config_dir: Path, seed: int) -> DebertaV2ForSequenceClassificati
 
 
 @torch.no_grad()
-def redraw_weights_(model: nn.Module, gen: torch.Generator):
+def redraw_weights_(model: nn.Module, gen: torch.Generator, layer_norms=(nn.LayerNorm,), own_biases=()):
     """Replace HF's 0.02 init (which makes every layer nearly the identity, so parity tests
-    would prove little) with weights that keep activations at about unit variance."""
+    would prove little) with weights that keep activations at about unit variance.
+    `layer_norms`: the module types drawn as layer norms (DeBERTa v1 has its own); `own_biases`:
+    bias parameters a module holds itself rather than in a Linear (v1's q_bias and v_bias)."""
     touched = set()
 
     def draw(param, std, mean=0.0):
@@ -240,9 +242,13 @@ def redraw_weights_(model: nn.Module, gen: torch.Generator):
             draw(module.bias, 0.1)
         elif isinstance(module, nn.Embedding):
             draw(module.weight, 1.0)
-        elif isinstance(module, nn.LayerNorm):
+        elif isinstance(module, layer_norms):
             draw(module.weight, 0.1, mean=1.0)
             draw(module.bias, 0.1)
+        else:
+            for name in own_biases:
+                if isinstance(getattr(module, name, None), nn.Parameter):
+                    draw(getattr(module, name), 0.1)
     missed = [n for n, p in model.named_parameters() if id(p) not in touched]
     assert not missed, f"parameters left at HF init: {missed}"
 

@@ -16,9 +16,8 @@ from pathlib import Path
 import torch
 import transformers
 from transformers import DebertaConfig, DebertaForSequenceClassification
-from torch import nn
 from transformers.models.deberta.modeling_deberta import (
-    DebertaLayerNorm, DisentangledSelfAttention, build_relative_position)
+    DebertaLayerNorm, build_relative_position)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_fixtures as base  # noqa: E402  (helpers: weights, batches, formats, JSON)
@@ -87,31 +86,10 @@ def build_model(folder: Path, seed: int) -> DebertaForSequenceClassification:
     return model
 
 
-@torch.no_grad()
 def redraw_weights_(model, gen: torch.Generator):
     """make_fixtures.redraw_weights_'s distributions, plus v1's own parameters: q_bias and
     v_bias like biases, DebertaLayerNorm (not an nn.LayerNorm) like a LayerNorm."""
-    touched = set()
-
-    def draw(param, std, mean=0.0):
-        param.copy_(torch.randn(param.shape, generator=gen) * std + mean)
-        touched.add(id(param))
-
-    for module in model.modules():
-        if isinstance(module, nn.Linear):
-            draw(module.weight, module.in_features ** -0.5)
-            if module.bias is not None:
-                draw(module.bias, 0.1)
-        elif isinstance(module, nn.Embedding):
-            draw(module.weight, 1.0)
-        elif isinstance(module, DebertaLayerNorm):
-            draw(module.weight, 0.1, mean=1.0)
-            draw(module.bias, 0.1)
-        elif isinstance(module, DisentangledSelfAttention):
-            draw(module.q_bias, 0.1)
-            draw(module.v_bias, 0.1)
-    missed = [n for n, p in model.named_parameters() if id(p) not in touched]
-    assert not missed, f"parameters left at HF init: {missed}"
+    base.redraw_weights_(model, gen, layer_norms=(DebertaLayerNorm,), own_biases=("q_bias", "v_bias"))
 
 
 def batches_for(name: str) -> list:
